@@ -38,6 +38,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fcf-protection=none -DPVSR_GUEST $(GUEST_CFLAGS_EXTRA)
 
 CORE_OBJS := $(call kbuild_objs,)
+# The guest sits beside the core, inheriting the top Kbuild's flags.
+KB_INHERIT_test-guest/ := $(KB_SUB_)
 GUEST_OBJS := $(call kbuild_objs,test-guest/)
 ALL_OBJS := $(addprefix $(BUILD)/,$(GUEST_OBJS) $(CORE_OBJS))
 GUEST_ELF := $(BUILD)/test-guest/pvsr-guest
@@ -63,7 +65,7 @@ $(BUILD)/%.o: %.S $(BUILD)/.cflags
 
 $(GUEST_ELF): $(ALL_OBJS) test-guest/guest.lds
 	@$(if $(Q),echo '  LD      $@')
-	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 		-T test-guest/guest.lds -o $@ $(ALL_OBJS)
 
 demo:

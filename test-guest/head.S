@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Entry point and Xen ELF notes of the pvsr PV test guest.
+ */
+#include "hypercall/xen_abi_asm.h"
+#include "test-guest/layout.h"
+
+/*
+ * One Xen ELF note: name "Xen", a type from elfnote.h, and the descriptor
+ * written between XEN_NOTE and XEN_NOTE_END.
+ */
+.macro XEN_NOTE type
+	.pushsection .note.Xen, "a", @note
+	.balign 4
+	.long	2f - 1f
+	.long	4f - 3f
+	.long	\type
+1:	.asciz	"Xen"
+2:	.balign 4
+3:
+.endm
+
+.macro XEN_NOTE_END
+4:	.balign 4
+	.popsection
+.endm
+
+XEN_NOTE XEN_ELFNOTE_GUEST_OS
+	.asciz "pvsr-test-guest"
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_GUEST_VERSION
+	.asciz "1"
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_XEN_VERSION
+	.asciz "xen-3.0"
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_LOADER
+	.asciz "generic"
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_VIRT_BASE
+	.quad GUEST_VIRT_BASE
+XEN_NOTE_END
+/* Physical = virtual - VIRT_BASE: ld's p_paddr equals p_vaddr. */
+XEN_NOTE XEN_ELFNOTE_PADDR_OFFSET
+	.quad GUEST_VIRT_BASE
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_ENTRY
+	.quad _start
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_HYPERCALL_PAGE
+	.quad hypercall_page
+XEN_NOTE_END
+/* xl save -c and failed saves resume us cooperatively (return 1). */
+XEN_NOTE XEN_ELFNOTE_SUSPEND_CANCEL
+	.long 1
+XEN_NOTE_END
+
+	.section .text.head, "ax", @progbits
+	.globl _start
+_start:
+	/* rsi: start_info (virtual). Xen's boot stack is one page; use ours. */
+	cld
+	movq	$(guest_vcpu_stacks + GUEST_STACK_SIZE), %rsp
+	xorl	%ebp, %ebp
+	movq	%rsi, %rdi
+	call	guest_start
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Boot of the pvsr test guest on vCPU 0: per-CPU pointer, traps, console,
+ * shared_info, then the scenario named on the command line.
+ */
+#include "test-guest/guest.h"
+#include "test-guest/scenario.h"
+#include "arch/x86/traps.h"
+#include "hypercall/hypercall.h"
+
+start_info_t *guest_start_info;
+struct shared_info *guest_shared_info;
+struct guest_cpu guest_cpus[GUEST_MAX_VCPUS];
+char guest_vcpu_stacks[GUEST_MAX_VCPUS][GUEST_STACK_SIZE]
+	__attribute__((aligned(GUEST_PAGE_SIZE)));
+char guest_cmdline[MAX_GUEST_CMDLINE];
+
+/* The frame behind this page is given up for a mapping of shared_info. */
+static char shared_info_page[GUEST_PAGE_SIZE]
+	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+
+/* x86 PTE bits of a present, writable, kernel-only data mapping. */
+#define PTE_KERNEL_DATA (0x1UL | 0x2UL | 0x20UL | 0x40UL)
+
+unsigned long pfn_to_mfn(unsigned long pfn)
+{
+	const unsigned long *p2m = (const unsigned long *)
+		guest_start_info->mfn_list;
+
+	return p2m[pfn];
+}
+
+unsigned long virt_to_mfn(const void *va)
+{
+	return pfn_to_mfn(virt_to_pfn(va));
+}
+
+static void map_shared_info(void)
+{
+	long rc;
+
+	rc = pvsr_hyp_update_va_mapping((unsigned long)shared_info_page,
+					guest_start_info->shared_info |
+						PTE_KERNEL_DATA,
+					UVMF_INVLPG | UVMF_LOCAL);
+	if (rc)
+		panic("mapping shared_info failed: %ld", rc);
+	guest_shared_info = (struct shared_info *)shared_info_page;
+}
+
+static void cpu0_early_init(void)
+{
+	struct guest_cpu *cpu = &guest_cpus[0];
+
+	cpu->self = cpu;
+	cpu->id = 0;
+	cpu->stack_top = (unsigned long)guest_vcpu_stacks[0] +
+			 GUEST_STACK_SIZE;
+	if (pvsr_hyp_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)cpu))
+		crash_early();
+}
+
+void guest_poweroff(void)
+{
+	printk("# pvsr-guest: powering off\n");
+	pvsr_hyp_sched_shutdown(SHUTDOWN_poweroff);
+	panic("SCHEDOP_shutdown(poweroff) returned");
+}
+
+void crash_early(void)
+{
+	pvsr_hyp_sched_shutdown(SHUTDOWN_crash);
+	for (;;)
+		;
+}
+
+void guest_start(start_info_t *si)
+{
+	long rc;
+
+	guest_start_info = si;
+	memcpy(guest_cmdline, si->cmd_line, sizeof(guest_cmdline));
+	guest_cmdline[sizeof(guest_cmdline) - 1] = '\0';
+	cpu0_early_init();
+	console_init();
+	rc = pvsr_arch_traps_init();
+	if (rc)
+		panic("loading the trap table and callbacks failed: %ld", rc);
+	map_shared_info();
+	guest_cpus[0].vcpu_info = &guest_shared_info->vcpu_info[0];
+	printk("pvsr-guest: booting on %s, %lu pages, cmdline \"%s\"\n",
+	       si->magic, si->nr_pages, guest_cmdline);
+	scenario_main();
+	guest_poweroff();
+}

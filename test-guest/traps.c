@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the test guest does with a trap: event upcalls go to the event
+ * channel layer, expected faults (a test provoking one) go to the
+ * registered fixup, everything else is fatal: vector, error code, every
+ * register, a frame-pointer backtrace, then SHUTDOWN_crash so that the
+ * harness sees a crashed domain (on_crash = "preserve") it can inspect.
+ */
+#include "test-guest/guest.h"
+#include "test-guest/traps.h"
+#include "arch/x86/traps.h"
+#include "hypercall/hypercall.h"
+
+static const char *const vector_names[] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
+	"#OF overflow", "#BR bound range", "#UD invalid opcode",
+	"#NM device not available", "#DF double fault", "coprocessor overrun",
+	"#TS invalid TSS", "#NP segment not present", "#SS stack fault",
+	"#GP general protection", "#PF page fault", "reserved",
+	"#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#XM SIMD error",
+};
+
+static const char *vector_name(unsigned long vector)
+{
+	if (vector < ARRAY_SIZE(vector_names))
+		return vector_names[vector];
+	if (vector == PVSR_VEC_UPCALL)
+		return "event upcall";
+	if (vector == PVSR_VEC_FAILSAFE)
+		return "failsafe callback (bad segment on return)";
+	return "unknown";
+}
+
+unsigned long trap_fault_address(void)
+{
+	struct guest_cpu *cpu = guest_cpus[0].self ? this_cpu() : NULL;
+
+	if (cpu && cpu->vcpu_info)
+		return cpu->vcpu_info->arch.cr2;
+	return 0;
+}
+
+static void print_frame(unsigned long pc, void *arg)
+{
+	unsigned int *depth = arg;
+
+	printk("  #%u [<%016lx>]\n", (*depth)++, pc);
+}
+
+void dump_registers(const struct pvsr_regs *r)
+{
+	unsigned int depth = 0;
+
+	printk("RIP: %04lx:%016lx RFLAGS: %016lx\n", r->cs & 0xffff, r->rip,
+	       r->rflags);
+	printk("RSP: %04lx:%016lx\n", r->ss & 0xffff, r->rsp);
+	printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->rax, r->rbx,
+	       r->rcx);
+	printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->rdx, r->rsi,
+	       r->rdi);
+	printk("RBP: %016lx R8:  %016lx R9:  %016lx\n", r->rbp, r->r8, r->r9);
+	printk("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11,
+	       r->r12);
+	printk("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14,
+	       r->r15);
+	printk("CR2: %016lx\n", trap_fault_address());
+	printk("Backtrace:\n");
+	print_frame(r->rip, &depth);
+	pvsr_arch_backtrace(r->rbp, 32, print_frame, &depth);
+}
+
+void crash_domain(void)
+{
+	pvsr_hyp_sched_shutdown(SHUTDOWN_crash);
+	/* Not reached: Xen does not run a crashed domain again. */
+	for (;;)
+		pvsr_hyp_sched_block();
+}
+
+static struct trap_fixup *trap_fixups[GUEST_MAX_VCPUS];
+
+static unsigned int cpu_index(void)
+{
+	return guest_cpus[0].self ? this_cpu()->id : 0;
+}
+
+void trap_fixup_arm(struct trap_fixup *fixup)
+{
+	fixup->taken = false;
+	trap_fixups[cpu_index()] = fixup;
+}
+
+void trap_fixup_disarm(void)
+{
+	trap_fixups[cpu_index()] = NULL;
+}
+
+static bool try_fixup(struct pvsr_regs *regs)
+{
+	struct trap_fixup *fixup = trap_fixups[cpu_index()];
+
+	if (!fixup || fixup->vector != regs->vector)
+		return false;
+	trap_fixups[cpu_index()] = NULL;
+	fixup->taken = true;
+	fixup->error_code = regs->error_code;
+	fixup->fault_address = trap_fault_address();
+	fixup->from_user = pvsr_regs_from_user(regs);
+	fixup->rip = regs->rip;
+	if (fixup->resume) {
+		/* Back into the kernel context that armed the fixup. */
+		pvsr_longjmp(fixup->resume, 1);
+	}
+	regs->rip = fixup->continue_at ? fixup->continue_at : regs->rip;
+	return true;
+}
+
+void pvsr_handle_trap(struct pvsr_regs *regs)
+{
+	if (regs->vector == PVSR_VEC_UPCALL) {
+		guest_event_upcall(regs);
+		return;
+	}
+	if (try_fixup(regs))
+		return;
+	printk("\n*** FATAL: vector %lu (%s) error code %#lx on vCPU %u%s\n",
+	       regs->vector, vector_name(regs->vector), regs->error_code,
+	       cpu_index(), pvsr_regs_from_user(regs) ? " (user mode)" : "");
+	dump_registers(regs);
+	printk("*** crashing the domain\n");
+	crash_domain();
+}
+
+void panic(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	unsigned int depth = 0;
+	unsigned long rbp;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk("\n*** PANIC on vCPU %u: %s\n", cpu_index(), buf);
+	asm volatile("movq %%rbp, %0" : "=r"(rbp));
+	printk("Backtrace:\n");
+	pvsr_arch_backtrace(rbp, 32, print_frame, &depth);
+	printk("*** crashing the domain\n");
+	crash_domain();
+}

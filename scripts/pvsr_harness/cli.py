@@ -1,15 +1,46 @@
 # SPDX-License-Identifier: GPL-2.0
 """Command line of scripts/harness."""
 import argparse
+import os
 import sys
 
-from .common import DEFAULT_CACHE, HarnessError, Progress
+from .common import DEFAULT_CACHE, REPO_ROOT, HarnessError, Progress
+from .xlcfg import SCENARIOS
 
 
 def cmd_setup(args):
     from .setup import setup
     setup(args.cache, Progress())
     return 0
+
+
+def cmd_run(args):
+    from .run import run
+    if args.vcpus < 1:
+        raise UsageError("--vcpus must be at least 1")
+    if args.memory < 16:
+        raise UsageError("--memory must be at least 16 MiB")
+    if args.cycles < 1:
+        raise UsageError("--cycles must be at least 1")
+    if args.guest_timeout is None:
+        args.guest_timeout = 180 if args.scenario == "boot" else 180 + 120 * args.cycles
+    if args.timeout is None:
+        args.timeout = args.boot_timeout + args.guest_timeout + 120
+    if args.timeout < 30:
+        raise UsageError("--timeout must be at least 30 s")
+    for g in args.guest_arg:
+        if '"' in g or "\\" in g or " " in g:
+            raise UsageError("--guest-arg %r: one word, no quotes or backslashes" % g)
+    return run(args)
+
+
+def cmd_selftest(args):
+    from .selftest import selftest
+    return selftest(args)
+
+
+class UsageError(Exception):
+    pass
 
 
 def build_parser():
@@ -19,13 +50,67 @@ def build_parser():
     s = sub.add_parser("setup", help="install host packages, build the dom0 cache")
     s.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (default %(default)s)")
     s.set_defaults(func=cmd_setup)
+
+    r = sub.add_parser(
+        "run", help="boot Xen + dom0 in QEMU and run a scenario",
+        description="Boot Xen and dom0 under QEMU, create the test guest as a "
+        "PV domU and run SCENARIO. Exit status: 0 passed; 1 the guest failed "
+        "(a KTAP test failed, crash, hang, missing results); 2 usage; 3 the "
+        "infrastructure failed (no cache, QEMU, Xen, dom0, toolstack).")
+    r.add_argument("--scenario", required=True, choices=SCENARIOS)
+    r.add_argument("--vcpus", type=int, required=True, help="guest vCPUs")
+    r.add_argument("--memory", type=int, default=128, metavar="MIB",
+                   help="guest memory in MiB (default %(default)s)")
+    r.add_argument("--cycles", type=int, default=1, metavar="K",
+                   help="save/restore, checkpoint or migrate cycles (default %(default)s)")
+    r.add_argument("--json", metavar="FILE", help="write the JSON result here too "
+                   "(always written to LOGS/result.json)")
+    r.add_argument("--logs", metavar="DIR", help="logs folder (default "
+                   "build/harness/<scenario>-<vcpus>v-<timestamp>/)")
+    r.add_argument("--accel", choices=("auto", "tcg", "kvm"), default="auto",
+                   help="auto = tcg (this machine's KVM cannot run Xen)")
+    r.add_argument("--timeout", type=float, metavar="S",
+                   help="hard limit on the whole QEMU run (default: boot-timeout "
+                   "+ guest-timeout + 120)")
+    r.add_argument("--boot-timeout", type=float, default=300, metavar="S",
+                   help="limit for Xen + dom0 to bring the toolstack up "
+                   "(default %(default)s)")
+    r.add_argument("--guest-timeout", type=int, metavar="S",
+                   help="dom0's bounded wait for the guest to finish (and for "
+                   "each xenstore state) (default 180, +120 per cycle for "
+                   "scenarios other than boot)")
+    r.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                   help="extra QEMU argument (repeatable)")
+    r.add_argument("--xen-arg", action="append", default=[], metavar="ARG",
+                   help="extra Xen command-line word (repeatable)")
+    r.add_argument("--guest-arg", action="append", default=[], metavar="WORD",
+                   help="extra word for the guest command line (repeatable)")
+    r.add_argument("--kernel", default=os.path.join(REPO_ROOT, "build", "test-guest",
+                                                    "pvsr-guest"),
+                   help="guest ELF (default build/test-guest/pvsr-guest)")
+    r.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (default %(default)s)")
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("selftest", help="offline self-tests (--e2e: also a "
+                       "broken guest under real Xen must fail)")
+    t.add_argument("--e2e", action="store_true",
+                   help="also build a deliberately broken guest and prove `run` fails")
+    t.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder for --e2e")
+    t.add_argument("-v", "--verbose", action="store_true")
+    t.set_defaults(func=cmd_selftest)
     return p
 
 
 def main(argv):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as e:
+        parser.exit(2, "harness: error: %s\n" % e)
     except HarnessError as e:
         sys.stderr.write("harness: error: %s\n" % e)
-        return 1
+        return 3
+    except KeyboardInterrupt:
+        sys.stderr.write("harness: interrupted\n")
+        return 130

@@ -17,6 +17,13 @@
 
 : "${PVSR_OUT:=/run/pvsr}"
 mkdir -p "$PVSR_OUT/steps"
+[ -f "$PVSR_OUT/commands.log" ] || cat > "$PVSR_OUT/commands.log" <<'EOF_HDR'
+# Commands dom0 ran for scripts/harness, in order, with exit status and time.
+# Commands that are shell functions (wait_until, guest_ended, ...) come from
+# lib.sh and scenarios.sh in the run's folder (/job in dom0): to replay, run
+#   PVSR_OUT=/tmp/replay; . /job/lib.sh; . /job/scenarios.sh
+# and then the "$ " lines one by one.
+EOF_HDR
 
 mark() {
 	echo "PVSR-MARK: $*" > /dev/console

@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvsr dom0 scenarios (POSIX sh), run by the generated /job/job.sh after
+# lib.sh. Each scenario_NAME function drives the guest with xl and returns
+# non-zero on any failure; result.txt tells the harness what happened
+# (outcome=poweroff|crashed|timeout|create-failed|xl-failed|guest-failed).
+#
+# Adding a scenario: write scenario_<name with _ for ->, using create_guest,
+# wait_state, the xl steps and finish_guest; add its name to
+# scripts/pvsr_harness/xlcfg.py SCENARIOS.
+#
+# Variables from job.sh: GUEST_NAME GUEST_CFG VCPUS CYCLES GUEST_TIMEOUT
+# STATE_TIMEOUT SAVE_DIR.
+
+DOMID=
+
+set_domid() {
+	# The guest's domain id changes on every restore and migration.
+	step domid xl domid "$GUEST_NAME" || { xl_failed domid; return 1; }
+	DOMID=$(cat "$(last_out)")
+	result domid "$DOMID"
+	mark "guest-domid $DOMID"
+}
+
+# Create paused, learn the domain id, then unpause: a guest that runs to
+# completion at once must not race the lookup of its id.
+create_guest() {
+	if ! step create xl create -p "$GUEST_CFG"; then
+		result outcome create-failed
+		return 1
+	fi
+	set_domid || return 1
+	step unpause xl unpause "$DOMID" || { xl_failed unpause; return 1; }
+}
+
+# The xl list state of the guest ("r-----", "---sc-"), "gone" or "xl-error".
+guest_state() {
+	_list=$(xl list 2>/dev/null) || { echo xl-error; return; }
+	_st=$(echo "$_list" | awk -v n="$GUEST_NAME" '$1 == n { print $5 }')
+	echo "${_st:-gone}"
+}
+
+# Condition for wait_until: the guest has powered off (gone) or crashed.
+guest_ended() {
+	case $(guest_state) in
+	gone) echo gone > "$PVSR_OUT/guest-end" ;;
+	*c*) echo crashed > "$PVSR_OUT/guest-end" ;;
+	*) return 1 ;;
+	esac
+}
+
+dump_guest() {
+	# Everything that tells why a guest died or hangs: Xen's view of the
+	# domain and each vCPU's registers and stack.
+	step xl-list-v xl list -v
+	step vcpu-list xl vcpu-list "$DOMID"
+	_v=0
+	while [ "$_v" -lt "$VCPUS" ]; do
+		step "xenctx-v$_v" xenctx -a "$DOMID" "$_v"
+		_v=$((_v + 1))
+	done
+}
+
+# Wait (bounded) for the guest to power off; a crash or a hang is a failure.
+wait_guest_end() {
+	rm -f "$PVSR_OUT/guest-end"
+	if step wait-guest-end wait_until "$1" guest_ended; then
+		_end=$(cat "$PVSR_OUT/guest-end")
+	else
+		_end=timeout
+	fi
+	result outcome "$_end"
+	case $_end in
+	gone)
+		return 0 ;;
+	crashed)
+		dump_guest
+		step destroy xl destroy "$DOMID"
+		return 1 ;;
+	*)
+		step pause xl pause "$DOMID"
+		dump_guest
+		step destroy xl destroy "$DOMID"
+		return 1 ;;
+	esac
+}
+
+# Condition for wait_until: data/pvsr/state is $WANT, or "failed", or the
+# guest is no longer running normally.
+state_reached() {
+	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
+	echo "$_s" > "$PVSR_OUT/guest-xs-state"
+	[ "$_s" = "$WANT" ] && return 0
+	[ "$_s" = failed ] && return 0
+	guest_ended
+}
+
+# wait_state STATE: wait until the guest reports STATE in xenstore.
+wait_state() {
+	WANT=$1
+	rm -f "$PVSR_OUT/guest-end"
+	step "wait-$(echo "$1" | tr ' ' -)" wait_until "$STATE_TIMEOUT" state_reached
+	_got=$(cat "$PVSR_OUT/guest-xs-state")
+	[ "$_got" = "$WANT" ] && return 0
+	if [ -f "$PVSR_OUT/guest-end" ]; then
+		result outcome "$(cat "$PVSR_OUT/guest-end")"
+	else
+		result outcome guest-failed
+	fi
+	result failed_waiting_for "$WANT (state '$_got')"
+	[ -f "$PVSR_OUT/guest-end" ] && [ "$(cat "$PVSR_OUT/guest-end")" = gone ] ||
+		dump_guest
+	return 1
+}
+
+# Ask the guest to power off (it prints its final KTAP) and wait for it.
+finish_guest() {
+	step shutdown xenstore-write "/local/domain/$DOMID/control/shutdown" poweroff ||
+		return 1
+	wait_guest_end "$GUEST_TIMEOUT"
+}
+
+xl_failed() {
+	result outcome xl-failed
+	result failed_step "$1"
+	[ -n "$DOMID" ] && dump_guest
+	return 1
+}
+
+scenario_boot() {
+	create_guest || return 1
+	wait_guest_end "$GUEST_TIMEOUT"
+}
+
+scenario_save_restore() {
+	create_guest || return 1
+	wait_state ready || return 1
+	mkdir -p "$SAVE_DIR"
+	_k=1
+	while [ "$_k" -le "$CYCLES" ]; do
+		step "save-$_k" xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+			{ xl_failed "save-$_k"; return 1; }
+		step "restore-$_k" xl restore "$SAVE_DIR/guest.save" ||
+			{ xl_failed "restore-$_k"; return 1; }
+		step "rm-save-$_k" rm -f "$SAVE_DIR/guest.save"
+		set_domid || return 1
+		wait_state "resumed $_k" || return 1
+		_k=$((_k + 1))
+	done
+	finish_guest
+}
+
+scenario_checkpoint() {
+	create_guest || return 1
+	wait_state ready || return 1
+	mkdir -p "$SAVE_DIR"
+	_k=1
+	while [ "$_k" -le "$CYCLES" ]; do
+		step "checkpoint-$_k" xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+			{ xl_failed "checkpoint-$_k"; return 1; }
+		step "rm-save-$_k" rm -f "$SAVE_DIR/guest.save"
+		wait_state "resumed $_k" || return 1
+		_k=$((_k + 1))
+	done
+	finish_guest
+}
+
+scenario_migrate() {
+	create_guest || return 1
+	wait_state ready || return 1
+	_k=1
+	while [ "$_k" -le "$CYCLES" ]; do
+		# xl runs "TRANSPORT HOST xl migrate-receive"; the transport
+		# drops HOST and runs the receiver locally.
+		step "migrate-$_k" xl migrate -s /job/migrate-transport.sh \
+			"$GUEST_NAME" localhost ||
+			{ xl_failed "migrate-$_k"; return 1; }
+		set_domid || return 1
+		wait_state "resumed $_k" || return 1
+		_k=$((_k + 1))
+	done
+	finish_guest
+}
+
+run_scenario() {
+	result scenario "$1"
+	mark "scenario-start $1"
+	"scenario_$(echo "$1" | tr - _)"
+	_src=$?
+	# Always: Xen's console ring and dom0's kernel log.
+	step xl-dmesg xl dmesg
+	step dom0-dmesg dmesg
+	result scenario_rc "$_src"
+	mark "scenario-end $1 rc=$_src"
+	return $_src
+}

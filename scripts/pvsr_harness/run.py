@@ -1,0 +1,490 @@
+# SPDX-License-Identifier: GPL-2.0
+"""`harness run`: boot Xen + dom0 under QEMU, run one scenario, judge it.
+
+The host never guesses at timing: dom0's init and job script report each
+phase and step as "PVSR-MARK: ..." lines on hvc0, which Xen copies to its
+serial line (QEMU's stdout here); results come back through the 9p share
+(the run's logs folder). Every wait is bounded: a hard timeout around QEMU,
+a deadline for the toolstack, and bounded polls inside dom0.
+"""
+import json
+import os
+import queue
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+from .common import HarnessError, Progress, REPO_ROOT, rel
+from . import job as jobmod
+from . import ktap
+from .setup import Cache, DOM0_INIT
+from .xlcfg import GUEST_NAME
+
+EXIT_PASS = 0
+EXIT_FAIL = 1          # the guest or a test failed (or crashed, or hung)
+EXIT_INFRA = 3         # harness, QEMU, Xen or dom0 trouble: no verdict on the guest
+
+XEN_ARGS = ("dom0_mem=1024M,max:1024M console=com1 com1=115200 loglvl=all "
+            "guest_loglvl=all smap=0 smep=0")
+DOM0_ARGS = "root=/dev/vda rw console=hvc0 panic=1 init=%s pvsr.job=9p" % DOM0_INIT
+
+_MARK = re.compile(r"PVSR-MARK: (.*)")
+_XEN_VERSION = re.compile(r"Xen version (\S+)")
+_LINUX_VERSION = re.compile(r"Linux version (\S+)")
+_FATAL = (
+    (re.compile(r"Kernel panic - not syncing(.*)"), "dom0 kernel panic"),
+    (re.compile(r"Panic on CPU \d+"), "Xen panic"),
+    (re.compile(r"halting machine"), "Xen is halting the machine"),
+    (re.compile(r"Xen BUG at"), "Xen BUG"),
+)
+# Steps worth a progress line when they start (the long ones).
+_LOUD_STEP = re.compile(r"^(create|unpause|wait|save|restore|checkpoint|migrate|shutdown)")
+
+
+def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"):
+    if accel in ("auto", "tcg"):
+        accel_args = ["-accel", "tcg,thread=single", "-cpu", "qemu64"]
+    elif accel == "kvm":
+        accel_args = ["-accel", "kvm", "-cpu", "host"]
+    else:
+        raise HarnessError("unknown --accel %r" % accel)
+    xen = " ".join([XEN_ARGS] + list(xen_args))
+    # Multiboot modules are one comma-separated -initrd: "file args,file".
+    modules = "%s %s,%s" % (cache.vmlinuz, DOM0_ARGS, cache.initrd)
+    return (["qemu-system-x86_64", "-machine", "pc"] + accel_args + [
+        "-smp", "2", "-m", "2048", "-nodefaults", "-display", "none",
+        "-no-reboot", "-monitor", "none", "-serial", serial,
+        "-kernel", cache.xen, "-append", xen, "-initrd", modules,
+        # snapshot=on: the cached image is never written; dom0's writes
+        # (save images included) go to a throw-away overlay.
+        "-drive", "file=%s,if=virtio,format=raw,snapshot=on" % cache.image,
+        "-virtfs", "local,path=%s,mount_tag=pvsr,security_model=none,id=pvsr"
+        % jobdir,
+    ] + list(qemu_args))
+
+
+class SerialReader(threading.Thread):
+    """Copies QEMU's stdout (Xen's serial: Xen + dom0 console) to a log and
+    turns the lines that matter into events."""
+
+    def __init__(self, stream, logpath, events):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.logpath = logpath
+        self.events = events
+        self.tail = []
+
+    def run(self):
+        with open(self.logpath, "w", errors="replace") as log:
+            for raw in iter(self.stream.readline, b""):
+                line = raw.decode("utf-8", "replace").replace("\r", "").rstrip("\n")
+                log.write(line + "\n")
+                log.flush()
+                self.tail = (self.tail + [line])[-60:]
+                self.scan(line)
+        self.events.put(("eof", None))
+
+    def scan(self, line):
+        m = _MARK.search(line)
+        if m:
+            self.events.put(("mark", m.group(1).strip()))
+            return
+        m = _XEN_VERSION.search(line)
+        if m:
+            self.events.put(("xen", m.group(1)))
+        m = _LINUX_VERSION.search(line)
+        if m:
+            self.events.put(("linux", m.group(1)))
+        for rx, what in _FATAL:
+            if rx.search(line):
+                self.events.put(("fatal", "%s: %s" % (what, line.strip())))
+
+
+def _tail(path, n):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().splitlines()[-n:]
+    except OSError:
+        return []
+
+
+def _read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def guest_logs(jobdir):
+    """guest-*.log files, the guest's own first, then --incoming ones."""
+    d = os.path.join(jobdir, "out", "console")
+    try:
+        names = sorted(n for n in os.listdir(d)
+                       if n.startswith("guest-") and n.endswith(".log"))
+    except OSError:
+        return []
+    main = "guest-%s.log" % GUEST_NAME
+    names.sort(key=lambda n: (n != main, n))
+    return [os.path.join(d, n) for n in names]
+
+
+def parse_xl_info(text):
+    info = {}
+    for line in text.splitlines():
+        k, sep, v = line.partition(":")
+        if sep:
+            info[k.strip()] = v.strip()
+    return info
+
+
+class Run:
+    def __init__(self, args, progress=None):
+        self.args = args
+        self.progress = progress or Progress()
+        self.events = queue.Queue()
+        self.errors = []          # failure reasons, most important first
+        self.infra = False        # the failure is not the guest's
+        self.phase = "starting QEMU"
+        self.marks = {}
+        self.t_qemu = None
+        self.proc = None
+        self.fatal = None
+
+    # -- bookkeeping --------------------------------------------------------
+    def fail(self, msg, infra=False):
+        if msg not in self.errors:
+            self.errors.append(msg)
+        if infra and len(self.errors) == 1:
+            self.infra = True
+
+    def note(self, msg):
+        self.progress(msg)
+
+    # -- the run ------------------------------------------------------------
+    def prepare(self):
+        a = self.args
+        self.cache = Cache(a.cache)
+        self.manifest = self.cache.manifest()
+        kernel = os.path.abspath(a.kernel)
+        if not os.path.isfile(kernel):
+            raise HarnessError("guest kernel %s does not exist: build it with "
+                               "`make` (or pass --kernel)" % rel(kernel))
+        with open(kernel, "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                raise HarnessError("guest kernel %s is not an ELF file" % rel(kernel))
+        self.kernel = kernel
+        if a.logs:
+            self.logs = os.path.abspath(a.logs)
+        else:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            self.logs = os.path.join(REPO_ROOT, "build", "harness",
+                                     "%s-%dv-%s" % (a.scenario, a.vcpus, stamp))
+        if os.path.exists(os.path.join(self.logs, "out")):
+            shutil.rmtree(os.path.join(self.logs, "out"))
+        os.makedirs(self.logs, exist_ok=True)
+        self.cfg = jobmod.prepare(self.logs, kernel, a.scenario, a.vcpus, a.memory,
+                                  a.cycles, a.guest_timeout, a.guest_timeout,
+                                  a.guest_arg)
+        self.serial_log = os.path.join(self.logs, "serial.log")
+        self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg)
+        with open(os.path.join(self.logs, "qemu-cmdline.txt"), "w") as f:
+            f.write(" ".join(shlex.quote(c) for c in self.cmd) + "\n")
+        self.note("scenario %s, %d vCPU(s), %d MiB, guest %s, logs %s"
+                  % (a.scenario, a.vcpus, a.memory, rel(kernel), rel(self.logs)))
+
+    def start(self):
+        self.stderr_path = os.path.join(self.logs, "qemu-stderr.log")
+        self.stderr = open(self.stderr_path, "w")
+        self.t_qemu = time.monotonic()
+        try:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=self.stderr,
+                                         start_new_session=True)
+        except OSError as e:
+            raise HarnessError("QEMU failed to start: %s (run `scripts/harness "
+                               "setup` to install qemu-system-x86)" % e)
+        self.note("QEMU started (pid %d, accel %s)" % (self.proc.pid,
+                                                      "tcg" if self.args.accel == "auto"
+                                                      else self.args.accel))
+        self.reader = SerialReader(self.proc.stdout, self.serial_log, self.events)
+        self.reader.start()
+
+    def stop_qemu(self, why):
+        if self.proc and self.proc.poll() is None:
+            self.note("stopping QEMU: %s" % why)
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+
+    def on_mark(self, mark):
+        word, _, rest = mark.partition(" ")
+        self.marks.setdefault(word, time.monotonic())
+        if word == "init-start":
+            self.phase = "dom0 init (9p share, toolstack)"
+            self.note("dom0 init started")
+        elif word == "9p-ready":
+            self.note("dom0 mounted the job share")
+        elif word == "toolstack-up":
+            self.phase = "dom0 job"
+            self.note("dom0 toolstack up")
+        elif word == "toolstack-failed":
+            self.fail("dom0 toolstack did not come up (%s)" % self.failed_step_text(),
+                      infra=True)
+        elif word == "dom0-fail":
+            self.fail("dom0 init failed: " + rest, infra=True)
+        elif word == "step-begin":
+            parts = rest.split()
+            if len(parts) >= 2 and _LOUD_STEP.match(parts[1]):
+                self.phase = "step %s" % parts[1]
+                self.note("%s ..." % parts[1])
+        elif word == "step-end":
+            parts = rest.split()
+            if len(parts) >= 4:
+                self.note("%s: exit %s (%s s)" % (parts[1], parts[2][3:], parts[3][4:]))
+        elif word == "guest-domid":
+            self.note("guest %s is domain %s" % (GUEST_NAME, rest))
+        elif word == "scenario-start":
+            self.phase = "scenario %s" % rest
+        elif word == "scenario-end":
+            self.phase = "collecting logs"
+        elif word == "job-done":
+            self.phase = "dom0 power-off"
+            self.note("dom0 job done (%s), powering off" % rest)
+
+    def watch(self):
+        a = self.args
+        deadline = self.t_qemu + a.timeout
+        boot_deadline = self.t_qemu + a.boot_timeout
+        eof = False
+        fatal_at = None
+        while True:
+            try:
+                kind, val = self.events.get(timeout=0.5)
+            except queue.Empty:
+                kind, val = None, None
+            now = time.monotonic()
+            if kind == "eof":
+                eof = True
+            elif kind == "xen":
+                self.phase = "Xen booting"
+                self.note("Xen %s booting" % val)
+            elif kind == "linux":
+                if "dom0_kernel" not in self.marks:
+                    self.marks["dom0_kernel"] = now
+                    self.phase = "dom0 kernel booting"
+                    self.note("dom0 kernel %s booting" % val)
+            elif kind == "mark":
+                self.on_mark(val)
+            elif kind == "fatal":
+                self.note("FATAL on the serial line: %s" % val)
+                self.fatal = self.fatal or val
+                self.fail(val, infra=True)
+                fatal_at = fatal_at or now
+            if eof and self.proc.poll() is not None:
+                break
+            if eof:
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.stop_qemu("serial closed but QEMU still running")
+                break
+            if now > deadline:
+                self.fail("timeout: the run did not finish within %d s (--timeout); "
+                          "last phase: %s" % (a.timeout, self.phase),
+                          infra="toolstack-up" not in self.marks)
+                self.stop_qemu("timeout")
+                break
+            if "toolstack-up" not in self.marks and now > boot_deadline:
+                self.fail("Xen/dom0 did not bring the toolstack up within %d s "
+                          "(--boot-timeout); last phase: %s" % (a.boot_timeout,
+                                                                 self.phase),
+                          infra=True)
+                self.stop_qemu("boot timeout")
+                break
+            if fatal_at and now > fatal_at + 20:
+                self.stop_qemu("fatal error and QEMU did not exit")
+                break
+        self.reader.join(timeout=5)
+        self.rc_qemu = self.proc.wait()
+        self.stderr.close()
+        self.note("QEMU exited (status %d)" % self.rc_qemu)
+
+    def failed_step_text(self):
+        for s in jobmod.read_steps(self.logs):
+            if s["rc"] != 0:
+                out = _tail(s["output"], 3)
+                return "step %s exited %d%s" % (s["name"], s["rc"],
+                                               (": " + " | ".join(out)) if out else "")
+        return "no failed step recorded"
+
+    # -- verdict ------------------------------------------------------------
+    def judge(self):
+        a = self.args
+        logs = self.logs
+        self.steps = jobmod.read_steps(logs)
+        self.result = jobmod.read_result(logs)
+        step = {s["name"]: s for s in self.steps}
+        serial = _read(self.serial_log)
+        if not serial.strip():
+            err = " ".join(_tail(self.stderr_path, 5))
+            self.fail("QEMU failed to start or printed nothing (exit %d)%s"
+                      % (self.rc_qemu, (": " + err) if err else ""), infra=True)
+        elif not _XEN_VERSION.search(serial):
+            self.fail("Xen did not boot (no 'Xen version' on the serial line)",
+                      infra=True)
+        elif "init-start" not in self.marks:
+            self.fail("dom0 did not reach its init (kernel or initramfs trouble; "
+                      "see %s)" % rel(self.serial_log), infra=True)
+        elif "toolstack-up" not in self.marks:
+            self.fail("dom0 toolstack did not come up (%s)" % self.failed_step_text(),
+                      infra=True)
+        elif "job-done" not in self.marks:
+            self.fail("dom0 job did not finish (last phase: %s)" % self.phase,
+                      infra=True)
+
+        outcome = self.result.get("outcome")
+        if outcome == "create-failed":
+            out = _tail(step.get("create", {}).get("output", ""), 8)
+            self.fail("xl create failed: " + " | ".join(out))
+        elif outcome == "crashed":
+            self.fail("guest crashed (domain left in state crashed)")
+        elif outcome == "timeout":
+            self.fail("guest did not power off within %d s (hang?)" % a.guest_timeout)
+        elif outcome == "xl-failed":
+            name = self.result.get("failed_step", "?")
+            out = _tail(step.get(name, {}).get("output", ""), 5)
+            self.fail("xl %s failed: %s" % (name, " | ".join(out)))
+        elif outcome == "guest-failed":
+            self.fail("guest reported failure or never reached: %s"
+                      % self.result.get("failed_waiting_for", "?"))
+        elif outcome == "gone" and self.result.get("scenario_rc", "0") != "0":
+            self.fail("scenario exited %s" % self.result.get("scenario_rc"))
+        elif outcome is None and "job-done" in self.marks:
+            self.fail("dom0 job reported no outcome", infra=True)
+
+        self.guest_logs = guest_logs(logs)
+        texts = [_read(p) for p in self.guest_logs]
+        self.ktap = ktap.parse(texts)
+        guest_ran = "create" in step and step["create"]["rc"] == 0
+        if guest_ran and not any(t.strip() for t in texts):
+            self.fail("guest printed nothing on its console")
+        elif guest_ran or texts:
+            for p in self.ktap.problems():
+                self.fail("KTAP: " + p)
+        elif not self.errors:
+            self.fail("the guest never ran")
+
+        # Copies with obvious names at the top of the logs folder.
+        self.xen_log = os.path.join(logs, "xl-dmesg.log")
+        if "xl-dmesg" in step and os.path.isfile(step["xl-dmesg"]["output"]):
+            shutil.copyfile(step["xl-dmesg"]["output"], self.xen_log)
+        else:
+            self.xen_log = self.serial_log
+        self.passed = not self.errors and self.ktap.ok
+
+    def report_failure(self):
+        p = self.progress
+        p("FAILED: " + self.errors[0] if self.errors else "FAILED")
+        for e in self.errors[1:]:
+            p("  also: " + e)
+        if self.guest_logs:
+            for path in self.guest_logs:
+                lines = _tail(path, 40)
+                print("---- guest console %s (last %d lines) ----" % (rel(path), len(lines)))
+                print("\n".join(lines))
+        xl_dmesg = _tail(self.xen_log, 30)
+        print("---- xl dmesg / Xen log %s (last %d lines) ----"
+              % (rel(self.xen_log), len(xl_dmesg)))
+        print("\n".join(xl_dmesg))
+        for s in self.steps:
+            if s["name"].startswith("xenctx-v"):
+                print("---- %s -a <domid> %s (%s) ----" % (
+                    "xenctx", s["name"][len("xenctx-v"):], rel(s["output"])))
+                print(_read(s["output"]).rstrip())
+        if "toolstack-up" not in self.marks:
+            print("---- serial (Xen + dom0 console), last lines ----")
+            print("\n".join(_tail(self.serial_log, 40)))
+        print("---- commands: %s" % rel(os.path.join(self.logs, "out", "commands.log")))
+
+    def to_json(self, total):
+        a = self.args
+        step = {s["name"]: s for s in self.steps}
+        xl_info = parse_xl_info(_read(step["xl-info"]["output"])) if "xl-info" in step else {}
+        tool_up = self.marks.get("toolstack-up")
+        d = {
+            "scenario": a.scenario,
+            "vcpus": a.vcpus,
+            "memory_mib": a.memory,
+            "cycles": a.cycles,
+            "kernel": self.kernel,
+            "xen_version": self.manifest.get("xen_package_version"),
+            "xen_version_running": xl_info.get("xen_version"),
+            "shadow_paging": bool(self.manifest.get("shadow_paging")),
+            "dom0_kernel": self.manifest.get("dom0_kernel"),
+            "accel": "tcg" if a.accel == "auto" else a.accel,
+            "passed": self.passed,
+            "outcome": self.result.get("outcome"),
+            "domid": self.result.get("domid"),
+            "ktap": self.ktap.to_json(),
+            "timings_s": {
+                "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
+                "create": step["create"]["duration"] if "create" in step else None,
+                "total": round(total, 2),
+                "steps": [{"name": s["name"], "rc": s["rc"], "duration": s["duration"]}
+                          for s in self.steps],
+            },
+            "logs": {
+                "folder": self.logs,
+                "guest": self.guest_logs[0] if self.guest_logs else None,
+                "guest_all": self.guest_logs,
+                "xen": self.xen_log,
+                "dom0": self.serial_log,
+                "serial": self.serial_log,
+                "commands": os.path.join(self.logs, "out", "commands.log"),
+                "qemu_cmdline": os.path.join(self.logs, "qemu-cmdline.txt"),
+            },
+        }
+        if self.errors or not self.passed:
+            d["error"] = "; ".join(self.errors) or "failed"
+        return d
+
+
+def run(args):
+    progress = Progress()
+    r = Run(args, progress)
+    r.prepare()
+    try:
+        r.start()
+        r.watch()
+    finally:
+        r.stop_qemu("harness exiting")
+    r.judge()
+    total = progress.elapsed()
+    d = r.to_json(total)
+    for path in filter(None, [os.path.join(r.logs, "result.json"), args.json]):
+        with open(path, "w") as f:
+            json.dump(d, f, indent=2)
+            f.write("\n")
+    k = d["ktap"]
+    t = d["timings_s"]
+    progress("summary: %s %s, %d vCPU(s): KTAP %d passed, %d failed, %d skipped "
+             "(plan %s); toolstack %s s, create %s s, total %.1f s"
+             % ("PASS" if r.passed else "FAIL", args.scenario, args.vcpus,
+                k["passed"], k["failed"], k["skipped"], k["planned"],
+                t["qemu_to_toolstack"], t["create"], total))
+    if not r.passed:
+        r.report_failure()
+        progress("result: FAIL (%s)" % rel(args.json or os.path.join(r.logs, "result.json")))
+        return EXIT_INFRA if r.infra else EXIT_FAIL
+    progress("result: PASS (%s)" % rel(args.json or os.path.join(r.logs, "result.json")))
+    return EXIT_PASS

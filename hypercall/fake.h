@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The fake hypervisor behind hypercall/hypercall.h in the KUnit build.
+ *
+ * It keeps the state Xen keeps for one domain with up to 64 vCPUs (vCPU
+ * up/down/initialised, vcpu_info registrations, 2-level event channels,
+ * shared_info mapping, timers) and enforces the ABI rules the suspend path
+ * depends on, with the errors Xen returns:
+ *
+ *  - VCPUOP_initialise of an initialised vCPU: -EEXIST; of a vCPU >= 32
+ *    (XEN_LEGACY_MAX_VCPUS) without VCPUOP_register_vcpu_info: -EINVAL;
+ *    VCPUOP_up of an uninitialised vCPU: -EINVAL.
+ *  - VCPUOP_register_vcpu_info on an up vCPU other than the caller, or a
+ *    second time in the same domain: -EINVAL.
+ *  - VCPUOP_down of the last running vCPU shuts the domain down.
+ *  - EVTCHNOP_bind_virq of a virq+vCPU already bound: -EEXIST;
+ *    EVTCHNOP_close of a closed port: -EINVAL.
+ *  - The suspend hypercall while another vCPU is up, off vCPU 0 or with
+ *    the wrong start_info MFN is a protocol violation: recorded (see
+ *    PVSR_FAKE_V_*) and refused with an error.
+ *
+ * It is one global object: the hypercall API has no context argument, and
+ * KUnit runs one test at a time. Tests call pvsr_fake_reset() first, then
+ * read struct pvsr_fake directly through pvsr_fake() and use the helpers
+ * below to act as a vCPU, arm failures and hook events.
+ *
+ * Orchestrator tests simulate N vCPUs in one thread: hooks run when the
+ * code under test sends an event (e.g. a park IPI), yields or polls while
+ * waiting, brings a vCPU up or suspends, so a test can "run" vCPU k there
+ * (pvsr_fake_set_current(k), call its handler, switch back).
+ */
+#ifndef PVSR_HYPERCALL_FAKE_H
+#define PVSR_HYPERCALL_FAKE_H
+
+#include "hypercall/hypercall.h"
+#include <xenpub/errno.h>
+
+#define PVSR_FAKE_MAX_VCPUS	64
+/* Enough ports for 64 vCPUs x several channels; tests may lower max_ports. */
+#define PVSR_FAKE_MAX_PORTS	1024
+#define PVSR_FAKE_MAX_FAULTS	8
+#define PVSR_FAKE_MMU_LOG	16
+/* Matches any subop in pvsr_fake_inject() and pvsr_fake_calls(). */
+#define PVSR_FAKE_ANY		(-1)
+/* Hypercall numbers below this and subops below this are counted. */
+#define PVSR_FAKE_NR_HYPERCALLS	64
+#define PVSR_FAKE_NR_SUBOPS	32
+
+/* Protocol violations the fake saw (bits of struct pvsr_fake.violations). */
+enum pvsr_fake_violation {
+	PVSR_FAKE_V_SUSPEND_OTHERS_UP = 1 << 0,	/* another vCPU still up */
+	PVSR_FAKE_V_SUSPEND_NOT_VCPU0 = 1 << 1,	/* suspend off vCPU 0 */
+	PVSR_FAKE_V_SUSPEND_BAD_MFN = 1 << 2,	/* rdx != start_info MFN */
+	PVSR_FAKE_V_SUSPEND_SHINFO_MAPPED = 1 << 3, /* shared_info still mapped */
+	PVSR_FAKE_V_SUSPEND_NO_MFN = 1 << 4,	/* SHUTDOWN_suspend via
+						 * pvsr_hyp_sched_shutdown */
+	PVSR_FAKE_V_LAST_VCPU_DOWN = 1 << 5,	/* domain shut itself down */
+	PVSR_FAKE_V_CALL_FROM_DOWN_VCPU = 1 << 6, /* a down vCPU made a call */
+	PVSR_FAKE_V_CALL_AFTER_SHUTDOWN = 1 << 7, /* the domain is gone */
+};
+
+/* One event channel, as Xen's 2-level ABI keeps it. */
+struct pvsr_fake_port {
+	unsigned int state;	/* EVTCHNSTAT_* */
+	unsigned int vcpu;	/* notify vCPU */
+	unsigned int virq;	/* EVTCHNSTAT_virq */
+	domid_t remote_dom;	/* EVTCHNSTAT_interdomain / _unbound */
+	evtchn_port_t remote_port;
+	bool pending;
+	bool masked;
+	bool from_start_info;	/* created by the "toolstack" (store/console) */
+	unsigned int sends;	/* EVTCHNOP_send count */
+};
+
+struct pvsr_fake_vcpu {
+	bool initialised;
+	bool up;
+	bool vcpu_info_registered;
+	uint64_t vcpu_info_mfn;
+	uint32_t vcpu_info_offset;
+	struct vcpu_guest_context ctx;	/* from the last VCPUOP_initialise */
+	uint64_t periodic_ns;		/* 0 = stopped */
+	bool singleshot_armed;
+	uint64_t singleshot_ns;
+	unsigned long kernel_ss, kernel_sp;	/* stack_switch */
+	unsigned long fs_base, gs_base_kernel, gs_base_user;
+	unsigned int gs_user_sel;
+	bool trap_table_set;
+	unsigned int gdt_entries;
+	unsigned int callbacks;		/* bitmask of CALLBACKTYPE_* */
+	unsigned int nr_initialise, nr_up, nr_down;
+};
+
+struct pvsr_fake;
+
+/*
+ * Hooks: all optional, all get the hooks' data pointer. They run with
+ * current set to the vCPU that made the call; they may call hypercalls
+ * themselves (e.g. as another vCPU, after pvsr_fake_set_current()).
+ */
+struct pvsr_fake_hooks {
+	/*
+	 * Before every hypercall, after failure injection: return 0 to let
+	 * it proceed, or a negative Xen errno to fail it.
+	 */
+	long (*on_call)(int hypercall, int subop, unsigned int vcpu,
+			void *data);
+	/* EVTCHNOP_send delivered an event to port (an IPI: to vcpu). */
+	void (*on_send)(evtchn_port_t port, unsigned int vcpu, void *data);
+	/* The caller yields, blocks or polls: other vCPUs may make progress. */
+	void (*on_yield)(unsigned int vcpu, void *data);
+	/* VCPUOP_up started vCPU vcpu (f->vcpu[vcpu].ctx is its context). */
+	void (*on_vcpu_up)(unsigned int vcpu, void *data);
+	/* VCPUOP_down took vCPU vcpu down. */
+	void (*on_vcpu_down)(unsigned int vcpu, void *data);
+	/* The suspend hypercall is about to return result (state changed). */
+	void (*on_suspend)(long result, void *data);
+	void *data;
+};
+
+struct pvsr_fake_fault {
+	bool armed;
+	int hypercall;
+	int subop;		/* or PVSR_FAKE_ANY */
+	unsigned int nth;	/* fail the nth matching call from arming */
+	unsigned int times;	/* consecutive failures from there (>= 1) */
+	unsigned int seen;
+	long xen_errno;		/* negative, e.g. -XEN_EINVAL */
+};
+
+struct pvsr_fake_mmu_entry {
+	uint64_t ptr;
+	uint64_t val;
+};
+
+struct pvsr_fake {
+	unsigned int nr_vcpus;
+	unsigned int current_vcpu;
+	struct pvsr_fake_vcpu vcpu[PVSR_FAKE_MAX_VCPUS];
+
+	struct pvsr_fake_port port[PVSR_FAKE_MAX_PORTS];
+	unsigned int max_ports;		/* ports valid: 1 .. max_ports - 1 */
+	unsigned int port_base;		/* lowest port handed out */
+	unsigned int resume_port_shift;	/* added to port_base on resume */
+	evtchn_port_t store_port, console_port;	/* start_info channels */
+
+	/* Frames of the current domain; they change on every resume. */
+	uint64_t start_info_mfn;
+	uint64_t shared_info_mfn;
+	bool shared_info_mapped;
+	unsigned long shared_info_va;
+	uint64_t nr_pages;
+
+	long suspend_result;		/* what the next suspend returns */
+	unsigned int generation;	/* domains we have been (resumes) */
+	unsigned int nr_suspends, nr_cancelled;
+	bool shut_down;
+	unsigned int shutdown_reason;
+
+	unsigned int violations;	/* enum pvsr_fake_violation bits */
+	uint64_t now_ns;		/* system time for timers */
+	unsigned int vm_assists;
+
+	unsigned int calls[PVSR_FAKE_NR_HYPERCALLS][PVSR_FAKE_NR_SUBOPS];
+	unsigned int calls_total[PVSR_FAKE_NR_HYPERCALLS];
+	struct pvsr_fake_fault fault[PVSR_FAKE_MAX_FAULTS];
+
+	struct pvsr_fake_mmu_entry mmu_log[PVSR_FAKE_MMU_LOG];
+	unsigned int mmu_updates;	/* entries ever logged */
+	unsigned int nr_va_updates;
+
+	struct pvsr_fake_hooks hooks;
+};
+
+/* The fake's state, for tests to read (and tweak configuration fields). */
+struct pvsr_fake *pvsr_fake(void);
+
+/*
+ * A fresh domain with nr_vcpus (1..64) vCPUs as Xen builds it: vCPU 0
+ * initialised and running, the others down and uninitialised, two
+ * start_info channels (xenstore, console), shared_info not mapped,
+ * suspend_result 0, no faults, no hooks. Returns 0 or -XEN_EINVAL.
+ */
+int pvsr_fake_reset(unsigned int nr_vcpus);
+
+/* Act as vCPU k for the following calls. */
+void pvsr_fake_set_current(unsigned int vcpu);
+
+/*
+ * Mark vCPU k initialised and up without hypercalls, as if it had been
+ * brought up earlier (to set up an N-vCPU domain for orchestrator tests).
+ */
+void pvsr_fake_bring_up(unsigned int vcpu);
+
+/*
+ * Fail the nth (1 = next) call of hypercall (and subop, or PVSR_FAKE_ANY)
+ * counting from now, with xen_errno (negative); the call changes nothing.
+ * pvsr_fake_inject_n fails `times` consecutive matching calls from the
+ * nth on. Returns 0, or -XEN_ENOSPC when every slot is armed.
+ */
+int pvsr_fake_inject(int hypercall, int subop, unsigned int nth,
+		     long xen_errno);
+int pvsr_fake_inject_n(int hypercall, int subop, unsigned int nth,
+		       unsigned int times, long xen_errno);
+void pvsr_fake_inject_clear(void);
+
+/* Calls seen since reset (subop PVSR_FAKE_ANY: all subops together). */
+unsigned int pvsr_fake_calls(int hypercall, int subop);
+
+void pvsr_fake_set_hooks(const struct pvsr_fake_hooks *hooks);
+
+/* Port state, or NULL for a port outside 0 .. max_ports - 1. */
+const struct pvsr_fake_port *pvsr_fake_port(evtchn_port_t port);
+/* Port bound to virq on vcpu, or 0 if none. */
+evtchn_port_t pvsr_fake_virq_port(unsigned int virq, unsigned int vcpu);
+/* Ports in use (any state but closed), optionally only those of a vCPU. */
+unsigned int pvsr_fake_ports_in_use(void);
+unsigned int pvsr_fake_ports_of_vcpu(unsigned int vcpu);
+/* vCPUs currently up. */
+unsigned int pvsr_fake_vcpus_up(void);
+
+/* A short name for one violation bit (for test messages). */
+const char *pvsr_fake_violation_name(unsigned int bit);
+
+/*
+ * What Xen 4.17 writes into a 64-bit PV guest's page table for a new entry
+ * (the fake's model of Xen, independent of arch/x86/pte.c on purpose):
+ * present L1 entries without USER get USER and bit 52 (guest kernel),
+ * with USER get GLOBAL; present higher-level entries get USER.
+ */
+uint64_t pvsr_fake_xen_adjust_pte(uint64_t pte, unsigned int level);
+
+#endif /* PVSR_HYPERCALL_FAKE_H */

@@ -17,7 +17,8 @@ DOM0_JOB = "/job"
 SAVE_DIR = "/var/lib/pvsr"     # on dom0's ext4 root: save images need room
 
 
-def job_script(scenario, vcpus, cycles, guest_timeout, state_timeout):
+def job_script(scenario, vcpus, cycles, guest_timeout, state_timeout,
+               jobdir=DOM0_JOB, save_dir=SAVE_DIR):
     if scenario not in xlcfg.SCENARIOS:
         raise ValueError("unknown scenario %r" % scenario)
     return """\
@@ -37,7 +38,7 @@ SAVE_DIR={save_dir}
 run_scenario {scenario}
 """.format(scenario=scenario, vcpus=int(vcpus), cycles=int(cycles),
            guest_timeout=int(guest_timeout), state_timeout=int(state_timeout),
-           job=DOM0_JOB, name=xlcfg.GUEST_NAME, save_dir=SAVE_DIR)
+           job=jobdir, name=xlcfg.GUEST_NAME, save_dir=save_dir)
 
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,

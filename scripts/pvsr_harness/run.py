@@ -206,8 +206,12 @@ class Run:
                                          stdout=subprocess.PIPE, stderr=self.stderr,
                                          start_new_session=True)
         except OSError as e:
-            raise HarnessError("QEMU failed to start: %s (run `scripts/harness "
-                               "setup` to install qemu-system-x86)" % e)
+            self.fail("QEMU failed to start: %s (run `scripts/harness setup` to "
+                      "install qemu-system-x86)" % e, infra=True)
+            self.proc = None
+            self.rc_qemu = -1
+            self.stderr.close()
+            return
         self.note("QEMU started (pid %d, accel %s)" % (self.proc.pid,
                                                       "tcg" if self.args.accel == "auto"
                                                       else self.args.accel))
@@ -459,13 +463,33 @@ class Run:
         return d
 
 
+def _early_json(args, error):
+    """A JSON record for a run that failed before QEMU started."""
+    return {"scenario": args.scenario, "vcpus": args.vcpus,
+            "memory_mib": args.memory, "cycles": args.cycles,
+            "xen_version": None, "shadow_paging": None,
+            "accel": "tcg" if args.accel == "auto" else args.accel,
+            "passed": False, "error": error,
+            "ktap": {"passed": 0, "failed": 0, "skipped": 0, "tests": []},
+            "timings_s": {"qemu_to_toolstack": None, "create": None, "total": 0.0},
+            "logs": {}}
+
+
 def run(args):
     progress = Progress()
     r = Run(args, progress)
-    r.prepare()
+    try:
+        r.prepare()
+    except HarnessError as e:
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(_early_json(args, str(e)), f, indent=2)
+                f.write("\n")
+        raise
     try:
         r.start()
-        r.watch()
+        if r.proc:
+            r.watch()
     finally:
         r.stop_qemu("harness exiting")
     r.judge()

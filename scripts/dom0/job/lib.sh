@@ -26,7 +26,7 @@ mkdir -p "$PVSR_OUT/steps"
 EOF_HDR
 
 mark() {
-	echo "PVSR-MARK: $*" > /dev/console
+	echo "PVSR-MARK: $*" >> "${PVSR_CONSOLE:-/dev/console}"
 }
 
 uptime_s() {

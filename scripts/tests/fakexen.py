@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+"""A fake xl/xenctx/xenstore-* on PATH, to run the dom0 job scripts offline.
+
+Only for testing the harness's own shell and bookkeeping: it proves nothing
+about Xen. MODE (in FAKE_XEN_MODE) picks what the "guest" does once unpaused:
+poweroff, crash, hang, create-fails.
+"""
+import os
+import shutil
+import stat
+import subprocess
+
+from pvsr_harness import job as jobmod
+from pvsr_harness.common import DOM0_JOB_DIR
+
+FAKE_XL = r"""#!/bin/sh
+# fake xl: state in $FAKE_XEN_DIR/state (absent = no guest)
+d=$FAKE_XEN_DIR
+echo "xl $*" >> "$d/calls"
+case $1 in
+create)
+	[ "$FAKE_XEN_MODE" = create-fails ] && { echo "libxl: error: fake" >&2; exit 3; }
+	echo "Parsing config from $3"; echo "--p---" > "$d/state" ;;
+domid)
+	[ -f "$d/state" ] || { echo "invalid domain" >&2; exit 1; }; echo 7 ;;
+unpause)
+	case $FAKE_XEN_MODE in
+	poweroff) rm -f "$d/state"
+		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nok 2 boot_b\n' \
+			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
+	crash) echo "----c-" > "$d/state"
+		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nPANIC\n' \
+			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
+	hang) echo "r-----" > "$d/state" ;;
+	esac ;;
+list)
+	echo "Name ID Mem VCPUs State Time(s)"
+	echo "Domain-0 0 1024 2 r----- 10.0"
+	[ -f "$d/state" ] && echo "pvsr-guest 7 128 1 $(cat "$d/state") 1.0"
+	true ;;
+dmesg) echo "(XEN) fake xen log" ;;
+*) echo "fake xl: $1 ok" ;;
+esac
+"""
+
+FAKE_XENCTX = """#!/bin/sh
+echo "xenctx $*" >> "$FAKE_XEN_DIR/calls"
+echo "rip: ffffffff80001234 (fake)"
+"""
+
+
+def make_fake_bin(tmp):
+    bindir = os.path.join(tmp, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    for name, text in (("xl", FAKE_XL), ("xenctx", FAKE_XENCTX),
+                       ("xenstore-read", "#!/bin/sh\nexit 1\n"),
+                       ("xenstore-write", "#!/bin/sh\nexit 0\n")):
+        p = os.path.join(bindir, name)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, os.stat(p).st_mode | stat.S_IEXEC)
+    return bindir
+
+
+def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2):
+    """Lay out a job folder in tmp (as the harness does) and run job.sh with
+    the fake tools; returns (exit status, jobdir)."""
+    jobdir = os.path.join(tmp, "job")
+    out = os.path.join(jobdir, "out")
+    os.makedirs(os.path.join(out, "console"), exist_ok=True)
+    for name in os.listdir(DOM0_JOB_DIR):
+        shutil.copy(os.path.join(DOM0_JOB_DIR, name), jobdir)
+    with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
+        f.write('name = "pvsr-guest"\n')
+    with open(os.path.join(jobdir, "job.sh"), "w") as f:
+        f.write(jobmod.job_script(scenario, vcpus, 1, guest_timeout, guest_timeout,
+                                  jobdir=jobdir, save_dir=os.path.join(tmp, "save")))
+    fake = os.path.join(tmp, "fake")
+    os.makedirs(fake, exist_ok=True)
+    env = dict(os.environ, PATH=make_fake_bin(tmp) + ":" + os.environ["PATH"],
+               PVSR_OUT=out, PVSR_CONSOLE=os.path.join(tmp, "console.txt"),
+               FAKE_XEN_DIR=fake, FAKE_XEN_MODE=mode,
+               FAKE_CONSOLE=os.path.join(out, "console"))
+    res = subprocess.run(["sh", os.path.join(jobdir, "job.sh")], env=env,
+                         capture_output=True, text=True, timeout=60)
+    return res.returncode, jobdir

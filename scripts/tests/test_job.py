@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+"""dom0 job scripts (lib.sh, scenarios.sh, generated job.sh), run offline
+with /bin/sh and fake xl tools."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+from pvsr_harness import job as jobmod
+from pvsr_harness.common import DOM0_JOB_DIR
+from fakexen import run_job
+
+
+class StepTest(unittest.TestCase):
+    def test_step_records_command_status_duration(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = (". %s/lib.sh\n"
+                      "step hello echo \"it's\" \"a b\"\n"
+                      "step fails sh -c 'echo oops; exit 3'\n"
+                      "echo rc=$?\n" % DOM0_JOB_DIR)
+            env = dict(os.environ, PVSR_OUT=tmp,
+                       PVSR_CONSOLE=os.path.join(tmp, "console"))
+            res = subprocess.run(["sh", "-c", script], env=env,
+                                 capture_output=True, text=True)
+            self.assertIn("rc=3", res.stdout)
+            with open(os.path.join(tmp, "steps.tsv")) as f:
+                rows = [line.rstrip("\n").split("\t") for line in f]
+            self.assertEqual([(r[0], r[1], r[2]) for r in rows],
+                             [("1", "hello", "0"), ("2", "fails", "3")])
+            float(rows[0][4])
+            with open(os.path.join(tmp, "commands.log")) as f:
+                log = f.read()
+            self.assertIn("$ echo 'it'\\''s' 'a b'\n  | it's a b\n", log)
+            self.assertIn("# step 2 fails: exit 3 after", log)
+            self.assertIn("  | oops", log)
+            with open(os.path.join(tmp, "console")) as f:
+                marks = f.read()
+            self.assertIn("PVSR-MARK: step-begin 1 hello", marks)
+            self.assertIn("PVSR-MARK: step-end 2 fails rc=3", marks)
+
+
+class JobScriptTest(unittest.TestCase):
+    def test_job_script(self):
+        s = jobmod.job_script("save-restore", 4, 3, 100, 50)
+        for want in (". /job/lib.sh", "VCPUS=4", "CYCLES=3", "GUEST_TIMEOUT=100",
+                     "STATE_TIMEOUT=50", "SAVE_DIR=/var/lib/pvsr",
+                     "run_scenario save-restore"):
+            self.assertIn(want, s)
+        with self.assertRaises(ValueError):
+            jobmod.job_script("nope", 1, 1, 1, 1)
+
+    def test_every_scenario_has_a_function(self):
+        from pvsr_harness.xlcfg import SCENARIOS
+        with open(os.path.join(DOM0_JOB_DIR, "scenarios.sh")) as f:
+            text = f.read()
+        for s in SCENARIOS:
+            self.assertIn("scenario_%s() {" % s.replace("-", "_"), text)
+
+    def test_scripts_parse(self):
+        for name in ("lib.sh", "scenarios.sh", "migrate-transport.sh"):
+            res = subprocess.run(["sh", "-n", os.path.join(DOM0_JOB_DIR, name)],
+                                 capture_output=True, text=True)
+            self.assertEqual(res.returncode, 0, res.stderr)
+
+
+class FakeScenarioTest(unittest.TestCase):
+    def calls(self, jobdir):
+        with open(os.path.join(os.path.dirname(jobdir), "fake", "calls")) as f:
+            return f.read().splitlines()
+
+    def test_boot_poweroff(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "poweroff")
+            self.assertEqual(rc, 0)
+            self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
+            names = [s["name"] for s in jobmod.read_steps(jobdir)]
+            self.assertEqual(names, ["create", "domid", "unpause", "wait-guest-end",
+                                     "xl-dmesg", "dom0-dmesg"])
+            self.assertIn("xl create -p %s/guest.cfg" % jobdir, self.calls(jobdir))
+
+    def test_boot_crash_dumps_every_vcpu(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "crash", vcpus=2)
+            self.assertNotEqual(rc, 0)
+            self.assertEqual(jobmod.read_result(jobdir)["outcome"], "crashed")
+            calls = self.calls(jobdir)
+            self.assertIn("xenctx -a 7 0", calls)
+            self.assertIn("xenctx -a 7 1", calls)
+            self.assertIn("xl destroy 7", calls)
+
+    def test_boot_hang_times_out(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "hang", vcpus=1, guest_timeout=1)
+            self.assertNotEqual(rc, 0)
+            self.assertEqual(jobmod.read_result(jobdir)["outcome"], "timeout")
+            calls = self.calls(jobdir)
+            self.assertIn("xl pause 7", calls)
+            self.assertIn("xenctx -a 7 0", calls)
+
+    def test_create_fails(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "create-fails")
+            self.assertNotEqual(rc, 0)
+            self.assertEqual(jobmod.read_result(jobdir)["outcome"], "create-failed")
+
+
+if __name__ == "__main__":
+    unittest.main()

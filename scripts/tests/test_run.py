@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The verdict and the JSON record, from job output made by the fake tools
+(no QEMU)."""
+import argparse
+import os
+import tempfile
+import unittest
+
+from pvsr_harness import run as runmod
+from fakexen import run_job
+
+
+def fake_run(tmp, mode, marks=("init-start", "toolstack-up", "job-done"),
+             serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n"):
+    rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1)
+    args = argparse.Namespace(scenario="boot", vcpus=2, memory=128, cycles=1,
+                              accel="auto", guest_timeout=1, json=None)
+    r = runmod.Run(args, progress=lambda msg: None)
+    r.logs = jobdir
+    r.kernel = "/k/pvsr-guest"
+    r.manifest = {"xen_package_version": "4.17.5+72-g01140da4e8-1",
+                  "shadow_paging": True, "dom0_kernel": "6.1.0-x"}
+    r.serial_log = os.path.join(tmp, "serial.log")
+    with open(r.serial_log, "w") as f:
+        f.write(serial)
+    r.stderr_path = os.path.join(tmp, "qemu-stderr.log")
+    open(r.stderr_path, "w").close()
+    r.rc_qemu = 0
+    r.t_qemu = 100.0
+    r.marks = {m: 100.0 + 10 * i for i, m in enumerate(marks)}
+    r.judge()
+    return r, r.to_json(42.0)
+
+
+class VerdictTest(unittest.TestCase):
+    def test_pass_json_shape(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff")
+            self.assertTrue(d["passed"], d.get("error"))
+            self.assertNotIn("error", d)
+            for key, typ in (("scenario", str), ("vcpus", int), ("memory_mib", int),
+                             ("xen_version", str), ("shadow_paging", bool),
+                             ("accel", str), ("passed", bool), ("ktap", dict),
+                             ("timings_s", dict), ("logs", dict)):
+                self.assertIsInstance(d[key], typ, key)
+            self.assertEqual(d["accel"], "tcg")
+            for key in ("passed", "failed", "skipped"):
+                self.assertIsInstance(d["ktap"][key], int)
+            self.assertEqual(d["ktap"]["tests"][0],
+                             {"number": 1, "name": "boot_start_info", "ok": True})
+            t = d["timings_s"]
+            self.assertEqual(t["qemu_to_toolstack"], 10.0)
+            self.assertIsInstance(t["create"], float)
+            self.assertEqual(t["total"], 42.0)
+            for key in ("guest", "xen", "dom0", "commands"):
+                self.assertTrue(os.path.isfile(d["logs"][key]), key)
+
+    def test_crash(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "crash")
+            self.assertFalse(d["passed"])
+            self.assertIn("guest crashed", d["error"])
+            self.assertFalse(r.infra)
+
+    def test_hang(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "hang")
+            self.assertFalse(d["passed"])
+            self.assertIn("did not power off", d["error"])
+            self.assertIn("guest printed nothing", d["error"])
+
+    def test_create_failed(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "create-fails")
+            self.assertFalse(d["passed"])
+            self.assertIn("xl create failed", d["error"])
+            self.assertIn("libxl: error: fake", d["error"])
+
+    def test_toolstack_never_up_is_infra(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff", marks=("init-start",))
+            self.assertFalse(d["passed"])
+            self.assertTrue(r.infra)
+            self.assertIn("toolstack did not come up", d["error"])
+
+    def test_xen_never_booted(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff", marks=(), serial="SeaBIOS\n")
+            self.assertFalse(d["passed"])
+            self.assertTrue(r.infra)
+            self.assertIn("Xen did not boot", d["error"])
+
+    def test_qemu_printed_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff", marks=(), serial="")
+            self.assertIn("QEMU failed to start", d["error"])
+
+
+class QemuCommandTest(unittest.TestCase):
+    def test_command(self):
+        class C:
+            xen, vmlinuz, initrd, image = "/c/xen", "/c/vmlinuz", "/c/initrd.img", "/c/dom0.img"
+        cmd = runmod.qemu_command(C, "/logs", "auto", ["-d", "x"], ["sched=credit"])
+        s = " ".join(cmd)
+        for want in ("-machine pc -accel tcg,thread=single -cpu qemu64 -smp 2 -m 2048",
+                     "-nodefaults", "-no-reboot", "-kernel /c/xen",
+                     "file=/c/dom0.img,if=virtio,format=raw,snapshot=on",
+                     "mount_tag=pvsr", "-d x"):
+            self.assertIn(want, s)
+        append = cmd[cmd.index("-append") + 1]
+        self.assertEqual(append, runmod.XEN_ARGS + " sched=credit")
+        initrd = cmd[cmd.index("-initrd") + 1]
+        self.assertTrue(initrd.startswith("/c/vmlinuz root=/dev/vda rw console=hvc0 panic=1"))
+        self.assertTrue(initrd.endswith(",/c/initrd.img"))
+        self.assertEqual(initrd.count(","), 1)   # commas split multiboot modules
+        kvm = runmod.qemu_command(C, "/logs", "kvm")
+        self.assertIn("kvm", kvm)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -142,6 +142,40 @@ def parse_xl_info(text):
     return info
 
 
+class GuestTail:
+    """Follows the guest console logs (written into the 9p share by
+    xenconsoled, so visible on the host at once) and reports KTAP results
+    as they arrive."""
+
+    _SHOW = re.compile(r"^\s*(?:not ok|ok) \d+|^\s*Bail out!|EXPECTATION FAILED|"
+                       r"^\s*1\.\.\d+")
+
+    def __init__(self, jobdir, say):
+        self.jobdir = jobdir
+        self.say = say
+        self.pos = {}
+        self.partial = {}
+
+    def poll(self):
+        for path in guest_logs(self.jobdir):
+            try:
+                with open(path, "rb") as f:
+                    f.seek(self.pos.get(path, 0))
+                    data = f.read()
+            except OSError:
+                continue
+            if not data:
+                continue
+            self.pos[path] = self.pos.get(path, 0) + len(data)
+            text = self.partial.get(path, "") + data.decode("utf-8", "replace")
+            lines = text.split("\n")
+            self.partial[path] = lines.pop()
+            for line in lines:
+                line = line.replace("\r", "")
+                if self._SHOW.search(line):
+                    self.say("guest: " + line.strip())
+
+
 class Run:
     def __init__(self, args, progress=None):
         self.args = args
@@ -271,7 +305,9 @@ class Run:
         boot_deadline = self.t_qemu + a.boot_timeout
         eof = False
         fatal_at = None
+        tail = GuestTail(self.logs, self.note)
         while True:
+            tail.poll()
             try:
                 kind, val = self.events.get(timeout=0.5)
             except queue.Empty:
@@ -318,6 +354,7 @@ class Run:
             if fatal_at and now > fatal_at + 20:
                 self.stop_qemu("fatal error and QEMU did not exit")
                 break
+        tail.poll()
         self.reader.join(timeout=5)
         self.rc_qemu = self.proc.wait()
         self.stderr.close()

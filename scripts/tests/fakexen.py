@@ -3,7 +3,8 @@
 
 Only for testing the harness's own shell and bookkeeping: it proves nothing
 about Xen. MODE (in FAKE_XEN_MODE) picks what the "guest" does once unpaused:
-poweroff, crash, hang, create-fails.
+poweroff, crash, hang, create-fails (boot); running, save-fails (the
+scenarios that drive a running guest through xenstore states).
 """
 import os
 import shutil
@@ -32,7 +33,19 @@ unpause)
 		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nPANIC\n' \
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
 	hang) echo "r-----" > "$d/state" ;;
+	running|save-fails) echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
 	esac ;;
+save)
+	# xl save [-c] NAME FILE: the "guest" resumes and checks itself
+	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
+	[ "$2" = -c ] && echo "resumed $n" > "$d/xs" || rm -f "$d/state"
+	[ "$FAKE_XEN_MODE" = save-fails ] && exit 1
+	true ;;
+restore)
+	echo "r-----" > "$d/state"; echo "resumed $(cat "$d/cycle")" > "$d/xs" ;;
+migrate)
+	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
+	echo "resumed $n" > "$d/xs" ;;
 list)
 	echo "Name ID Mem VCPUs State Time(s)"
 	echo "Domain-0 0 1024 2 r----- 10.0"
@@ -48,13 +61,29 @@ echo "xenctx $*" >> "$FAKE_XEN_DIR/calls"
 echo "rip: ffffffff80001234 (fake)"
 """
 
+FAKE_XS_READ = """#!/bin/sh
+echo "xenstore-read $*" >> "$FAKE_XEN_DIR/calls"
+[ -f "$FAKE_XEN_DIR/xs" ] || exit 1
+cat "$FAKE_XEN_DIR/xs"
+"""
+
+# control/shutdown=poweroff: the "guest" prints its final KTAP and goes.
+FAKE_XS_WRITE = """#!/bin/sh
+echo "xenstore-write $*" >> "$FAKE_XEN_DIR/calls"
+if [ "$2" = poweroff ]; then
+	rm -f "$FAKE_XEN_DIR/state"
+	printf 'KTAP version 1\\n1..1\\nok 1 boot_start_info\\n' \\
+		> "$FAKE_CONSOLE/guest-pvsr-guest.log"
+fi
+"""
+
 
 def make_fake_bin(tmp):
     bindir = os.path.join(tmp, "bin")
     os.makedirs(bindir, exist_ok=True)
     for name, text in (("xl", FAKE_XL), ("xenctx", FAKE_XENCTX),
-                       ("xenstore-read", "#!/bin/sh\nexit 1\n"),
-                       ("xenstore-write", "#!/bin/sh\nexit 0\n")):
+                       ("xenstore-read", FAKE_XS_READ),
+                       ("xenstore-write", FAKE_XS_WRITE)):
         p = os.path.join(bindir, name)
         with open(p, "w") as f:
             f.write(text)
@@ -62,7 +91,7 @@ def make_fake_bin(tmp):
     return bindir
 
 
-def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2):
+def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1):
     """Lay out a job folder in tmp (as the harness does) and run job.sh with
     the fake tools; returns (exit status, jobdir)."""
     jobdir = os.path.join(tmp, "job")
@@ -73,7 +102,7 @@ def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2):
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write('name = "pvsr-guest"\n')
     with open(os.path.join(jobdir, "job.sh"), "w") as f:
-        f.write(jobmod.job_script(scenario, vcpus, 1, guest_timeout, guest_timeout,
+        f.write(jobmod.job_script(scenario, vcpus, cycles, guest_timeout, guest_timeout,
                                   jobdir=jobdir, save_dir=os.path.join(tmp, "save")))
     fake = os.path.join(tmp, "fake")
     os.makedirs(fake, exist_ok=True)

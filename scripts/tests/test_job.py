@@ -103,6 +103,50 @@ class FakeScenarioTest(unittest.TestCase):
             self.assertNotEqual(rc, 0)
             self.assertEqual(jobmod.read_result(jobdir)["outcome"], "create-failed")
 
+    def xl_calls(self, jobdir):
+        return [c for c in self.calls(jobdir) if c.startswith(("xl ", "xenstore-write"))
+                and not c.startswith(("xl list", "xl dmesg"))]
+
+    def test_save_restore_cycles(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "running", scenario="save-restore", cycles=2)
+            with open(os.path.join(jobdir, "out", "commands.log")) as f:
+                self.assertEqual(rc, 0, f.read())
+            save = os.path.join(tmp, "save", "guest.save")
+            self.assertEqual(self.xl_calls(jobdir), [
+                "xl create -p %s/guest.cfg" % jobdir, "xl domid pvsr-guest",
+                "xl unpause 7",
+                "xl save pvsr-guest " + save, "xl restore " + save, "xl domid pvsr-guest",
+                "xl save pvsr-guest " + save, "xl restore " + save, "xl domid pvsr-guest",
+                "xenstore-write /local/domain/7/control/shutdown poweroff"])
+            self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
+
+    def test_checkpoint_and_migrate(self):
+        for scenario, op in (("checkpoint", "xl save -c pvsr-guest"),
+                             ("migrate", "xl migrate -s /job/migrate-transport.sh "
+                              "pvsr-guest localhost")):
+            with tempfile.TemporaryDirectory() as tmp:
+                rc, jobdir = run_job(tmp, "running", scenario=scenario, cycles=3)
+                self.assertEqual(rc, 0, scenario)
+                ops = [c for c in self.xl_calls(jobdir) if c.startswith(op)]
+                self.assertEqual(len(ops), 3, (scenario, self.xl_calls(jobdir)))
+                self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
+
+    def test_xl_failure_fails_the_scenario(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "save-fails", scenario="save-restore")
+            self.assertNotEqual(rc, 0)
+            res = jobmod.read_result(jobdir)
+            self.assertEqual(res["failed_step"], "save-1")
+
+    def test_guest_never_ready(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "hang", scenario="checkpoint", guest_timeout=1)
+            self.assertNotEqual(rc, 0)
+            res = jobmod.read_result(jobdir)
+            self.assertEqual(res["outcome"], "guest-failed")
+            self.assertIn("ready", res["failed_waiting_for"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -67,6 +67,21 @@ def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"
     ] + list(qemu_args))
 
 
+def _die_with_parent():
+    """In the QEMU child: get SIGKILL if the harness dies (even by SIGKILL),
+    so no QEMU outlives its harness."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)       # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
 class SerialReader(threading.Thread):
     """Copies QEMU's stdout (Xen's serial: Xen + dom0 console) to a log and
     turns the lines that matter into events."""
@@ -238,7 +253,7 @@ class Run:
         try:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=self.stderr,
-                                         start_new_session=True)
+                                         preexec_fn=_die_with_parent)
         except OSError as e:
             self.fail("QEMU failed to start: %s (run `scripts/harness setup` to "
                       "install qemu-system-x86)" % e, infra=True)
@@ -255,14 +270,12 @@ class Run:
     def stop_qemu(self, why):
         if self.proc and self.proc.poll() is None:
             self.note("stopping QEMU: %s" % why)
+            self.proc.terminate()
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.kill()
                 self.proc.wait()
-            except ProcessLookupError:
-                pass
 
     def on_mark(self, mark):
         word, _, rest = mark.partition(" ")
@@ -523,12 +536,15 @@ def run(args):
                 json.dump(_early_json(args, str(e)), f, indent=2)
                 f.write("\n")
         raise
+    # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so QEMU is stopped.
+    old_term = signal.signal(signal.SIGTERM, _sigterm)
     try:
         r.start()
         if r.proc:
             r.watch()
     finally:
         r.stop_qemu("harness exiting")
+        signal.signal(signal.SIGTERM, old_term)
     r.judge()
     total = progress.elapsed()
     d = r.to_json(total)

@@ -10,11 +10,23 @@
 #include "test-guest/layout.h"
 #include "test-guest/lib.h"
 
+/* IPI kinds; each is its own event channel per vCPU. */
+enum guest_ipi {
+	IPI_PING,	/* ping-pong workload: request from the left neighbour */
+	IPI_PONG,	/* ping-pong workload: answer from the right neighbour */
+	IPI_PARK,	/* pvsr pause barrier */
+	GUEST_NR_IPIS
+};
+
 struct guest_cpu {
 	struct guest_cpu *self;	/* %gs:0, so this_cpu() is one load */
 	unsigned int id;
 	struct vcpu_info *vcpu_info;
 	unsigned long stack_top;
+	bool online;
+	/* Event channels of this vCPU (current port numbers). */
+	evtchn_port_t timer_port;
+	evtchn_port_t ipi_port[GUEST_NR_IPIS];
 };
 
 extern start_info_t *guest_start_info;

@@ -191,6 +191,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	va_copy(args, ap);
 	for (; *fmt; fmt++) {
 		int width = 0, lmod = 0;
+		bool alt = false;
 		char pad = ' ';
 		bool neg;
 		unsigned long long v;
@@ -200,6 +201,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
+		if (*fmt == '#') {
+			alt = true;
+			fmt++;
+		}
 		if (*fmt == '0') {
 			pad = '0';
 			fmt++;
@@ -224,6 +229,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 			v = get_arg(&args, lmod, false, &neg);
+			if (alt)
+				put_string(&o, "0x", 0);
 			put_number(&o, v, false, 16, *fmt == 'X', width, pad);
 			break;
 		case 'p':

@@ -5,6 +5,8 @@
  */
 #include "test-guest/guest.h"
 #include "test-guest/scenario.h"
+#include "test-guest/smp.h"
+#include "test-guest/workload.h"
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
@@ -90,6 +92,11 @@ void guest_start(start_info_t *si)
 	guest_cpus[0].vcpu_info = &guest_shared_info->vcpu_info[0];
 	printk("pvsr-guest: booting on %s, %lu pages, cmdline \"%s\"\n",
 	       si->magic, si->nr_pages, guest_cmdline);
+	smp_boot_cpu_init();
+	cpu_local_setup();
+	workload_cpu_start();
+	smp_bring_up_all();
+	printk("pvsr-guest: %u vCPUs online\n", smp_online_count());
 	scenario_main();
 	guest_poweroff();
 }

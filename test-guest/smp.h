@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vCPU bring-up and per-vCPU setup of the test guest.
+ */
+#ifndef PVSR_TEST_GUEST_SMP_H
+#define PVSR_TEST_GUEST_SMP_H
+
+#include "test-guest/guest.h"
+#include "arch/x86/context.h"
+
+extern unsigned int guest_nr_vcpus;
+
+/* vCPU 0, at boot: vcpu_info placement, GDT. */
+void smp_boot_cpu_init(void);
+/* Bring up every other vCPU through the context builder. */
+void smp_bring_up_all(void);
+/* How many vCPUs are online right now (vCPU 0 included). */
+unsigned int smp_online_count(void);
+
+/* Registers cpu's vcpu_info in our own page (cpu is self or down). */
+long smp_register_vcpu_info(unsigned int cpu);
+/* What the context builder needs for cpu, with this domain's MFNs. */
+void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st);
+
+/* Per-vCPU setup run by each vCPU on itself, at boot and after resume. */
+void cpu_local_setup(void);
+/* The endless loop of a secondary vCPU: handle events, run workloads. */
+void cpu_idle_loop(void) __attribute__((noreturn));
+
+#endif /* PVSR_TEST_GUEST_SMP_H */

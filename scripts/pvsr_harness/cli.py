@@ -89,6 +89,8 @@ def build_parser():
                                                     "pvsr-guest"),
                    help="guest ELF (default build/test-guest/pvsr-guest)")
     r.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (default %(default)s)")
+    r.add_argument("--dom0-initrd", choices=("pvsr", "debian"), default="pvsr",
+                   help="dom0 initramfs: pvsr's small one (default) or Debian's")
     r.set_defaults(func=cmd_run)
 
     t = sub.add_parser("selftest", help="offline self-tests (--e2e: also a "

@@ -45,7 +45,8 @@ _FATAL = (
 _LOUD_STEP = re.compile(r"^(create|unpause|wait|save|restore|checkpoint|migrate|shutdown)")
 
 
-def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"):
+def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio",
+                 initrd="pvsr"):
     if accel in ("auto", "tcg"):
         accel_args = ["-accel", "tcg,thread=single", "-cpu", "qemu64"]
     elif accel == "kvm":
@@ -54,7 +55,8 @@ def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"
         raise HarnessError("unknown --accel %r" % accel)
     xen = " ".join([XEN_ARGS] + list(xen_args))
     # Multiboot modules are one comma-separated -initrd: "file args,file".
-    modules = "%s %s,%s" % (cache.vmlinuz, DOM0_ARGS, cache.initrd)
+    modules = "%s %s,%s" % (cache.vmlinux, DOM0_ARGS,
+                            cache.initrd_pvsr if initrd == "pvsr" else cache.initrd)
     return (["qemu-system-x86_64", "-machine", "pc"] + accel_args + [
         "-smp", "2", "-m", "2048", "-nodefaults", "-display", "none",
         "-no-reboot", "-monitor", "none", "-serial", serial,
@@ -83,8 +85,9 @@ def _sigterm(signum, frame):
 
 
 class SerialReader(threading.Thread):
-    """Copies QEMU's stdout (Xen's serial: Xen + dom0 console) to a log and
-    turns the lines that matter into events."""
+    """Copies QEMU's stdout (Xen's serial: Xen + dom0 console) to a log,
+    each line stamped with host seconds since QEMU started, and turns the
+    lines that matter into events."""
 
     def __init__(self, stream, logpath, events):
         super().__init__(daemon=True)
@@ -94,10 +97,12 @@ class SerialReader(threading.Thread):
         self.tail = []
 
     def run(self):
+        t0 = time.monotonic()
         with open(self.logpath, "w", errors="replace") as log:
             for raw in iter(self.stream.readline, b""):
                 line = raw.decode("utf-8", "replace").replace("\r", "").rstrip("\n")
-                log.write(line + "\n")
+                # Host seconds since QEMU started: where boot time goes.
+                log.write("[%8.3f] %s\n" % (time.monotonic() - t0, line))
                 log.flush()
                 self.tail = (self.tail + [line])[-60:]
                 self.scan(line)
@@ -240,7 +245,8 @@ class Run:
                                   a.cycles, a.guest_timeout, a.guest_timeout,
                                   a.guest_arg)
         self.serial_log = os.path.join(self.logs, "serial.log")
-        self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg)
+        self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
+                                initrd=a.dom0_initrd)
         with open(os.path.join(self.logs, "qemu-cmdline.txt"), "w") as f:
             f.write(" ".join(shlex.quote(c) for c in self.cmd) + "\n")
         self.note("scenario %s, %d vCPU(s), %d MiB, guest %s, logs %s"
@@ -280,7 +286,10 @@ class Run:
     def on_mark(self, mark):
         word, _, rest = mark.partition(" ")
         self.marks.setdefault(word, time.monotonic())
-        if word == "init-start":
+        if word == "initrd-start":
+            self.phase = "dom0 initramfs"
+            self.note("dom0 initramfs started")
+        elif word == "init-start":
             self.phase = "dom0 init (9p share, toolstack)"
             self.note("dom0 init started")
         elif word == "9p-ready":

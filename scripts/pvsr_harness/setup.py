@@ -8,6 +8,12 @@ rebuilds only the disk image, never the debootstrap:
   rootfs/            debootstrap bookworm (main only) + pinned Xen 4.17.5+72
   xen, vmlinuz, initrd.img   boot files extracted from rootfs (xen gunzipped:
                      QEMU's -kernel wants multiboot1, not a gzip)
+  vmlinux            dom0's kernel decompressed on the host (Python lzma):
+                     Xen's dom0 builder needs ~8 s to unpack the xz bzImage
+                     under TCG, loading the ELF is quick
+  initrd-pvsr.img    a 6 MB initramfs (busybox, virtio + ext4 modules,
+                     scripts/dom0/initrd/init) used instead of Debian's 35 MB
+                     one, which is slow to copy and unpack under TCG
   dom0.img           ext4 root disk made from rootfs + scripts/dom0/
   manifest.json      versions, shadow paging, the stage keys
 """
@@ -16,11 +22,12 @@ import glob
 import gzip
 import hashlib
 import json
+import lzma
 import os
 import shutil
 import subprocess
 
-from .common import (DOM0_ROOTFS_DIR, HarnessError, XEN_LIBDIR, XEN_PACKAGES,
+from .common import (DOM0_DIR, DOM0_ROOTFS_DIR, HarnessError, XEN_LIBDIR, XEN_PACKAGES,
                      XEN_PKG_VERSION, run_cmd)
 
 # Bump when the way the cache is built changes.
@@ -64,6 +71,19 @@ def rootfs_key():
                 *DOM0_PACKAGES)
 
 
+DOM0_INITRD_INIT = os.path.join(DOM0_DIR, "initrd", "init")
+# Modules dom0 needs to mount its root disk; dependencies come from
+# modules.dep. crc32c first: ext4/jbd2 ask the crypto API for it and the
+# initramfs has no modprobe to load it on demand.
+INITRD_MODULES = ("crc32c_generic", "virtio_pci", "virtio_blk", "ext4")
+
+
+def initrd_key():
+    with open(DOM0_INITRD_INIT, "rb") as f:
+        init = f.read()
+    return _sha(rootfs_key(), "initrd", INITRD_MODULES, init)
+
+
 def image_key():
     parts = [rootfs_key(), "image", IMAGE_SIZE]
     for name, data in dom0_files():
@@ -79,7 +99,9 @@ class Cache:
         self.rootfs = os.path.join(self.root, "rootfs")
         self.xen = os.path.join(self.root, "xen")
         self.vmlinuz = os.path.join(self.root, "vmlinuz")
+        self.vmlinux = os.path.join(self.root, "vmlinux")
         self.initrd = os.path.join(self.root, "initrd.img")
+        self.initrd_pvsr = os.path.join(self.root, "initrd-pvsr.img")
         self.image = os.path.join(self.root, "dom0.img")
         self.manifest_path = os.path.join(self.root, "manifest.json")
         self.stamps = os.path.join(self.root, "stamps")
@@ -111,11 +133,12 @@ class Cache:
             raise HarnessError(
                 "no dom0 cache in %s: run `scripts/harness setup --cache %s` "
                 "first" % (self.root, self.root))
-        for p in (self.xen, self.vmlinuz, self.initrd, self.image):
+        for p in (self.xen, self.vmlinuz, self.vmlinux, self.initrd, self.initrd_pvsr,
+                  self.image):
             if not os.path.isfile(p):
                 raise HarnessError("dom0 cache %s is incomplete (%s missing): "
                                    "run `scripts/harness setup`" % (self.root, p))
-        if m.get("image_key") != image_key():
+        if m.get("image_key") != image_key() or m.get("initrd_key") != initrd_key():
             raise HarnessError(
                 "dom0 cache %s is stale (scripts/dom0/ or the setup recipe "
                 "changed since it was built): run `scripts/harness setup`"
@@ -219,6 +242,27 @@ def pin_xen(rootfs, progress):
             % (XEN_PKG_VERSION, versions, MIRROR, SUITE))
 
 
+def decompress_kernel(cache, progress):
+    """vmlinux (ELF) out of the bzImage's xz payload."""
+    key = _sha(rootfs_key(), "vmlinux")
+    if cache.stamp_ok("vmlinux", key) and os.path.isfile(cache.vmlinux):
+        progress("dom0 vmlinux cached")
+        return
+    with open(cache.vmlinuz, "rb") as f:
+        data = f.read()
+    at = data.find(b"\xfd7zXZ\x00")
+    if at < 0:
+        raise HarnessError("dom0 bzImage has no xz payload (CONFIG_KERNEL_XZ?)")
+    elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[at:])
+    if elf[:4] != b"\x7fELF":
+        raise HarnessError("dom0 bzImage payload is not an ELF")
+    with open(cache.vmlinux + ".tmp", "wb") as f:
+        f.write(elf)
+    os.rename(cache.vmlinux + ".tmp", cache.vmlinux)
+    progress("dom0 kernel decompressed: vmlinux %.0f MB" % (len(elf) / 1e6))
+    cache.write_stamp("vmlinux", key)
+
+
 def _newest(pattern):
     paths = sorted(glob.glob(pattern))
     if not paths:
@@ -281,6 +325,143 @@ def build_image(cache, progress):
     cache.write_stamp("image", key)
 
 
+class Cpio:
+    """A newc cpio archive (what the kernel unpacks as an initramfs)."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.ino = 1
+
+    def _entry(self, name, mode, body=b"", rdev=(0, 0)):
+        name_b = name.encode() + b"\0"
+        fields = (self.ino, mode, 0, 0, 1, 0, len(body), 0, 0, rdev[0], rdev[1],
+                  len(name_b), 0)
+        self.ino += 1
+        self.data += b"070701" + b"".join(b"%08x" % f for f in fields) + name_b
+        self.data += b"\0" * (-len(self.data) % 4)
+        self.data += body
+        self.data += b"\0" * (-len(self.data) % 4)
+
+    def dir(self, name):
+        self._entry(name, 0o040755)
+
+    def file(self, name, body, mode=0o644):
+        self._entry(name, 0o100000 | mode, body)
+
+    def chardev(self, name, major, minor):
+        self._entry(name, 0o020600, rdev=(major, minor))
+
+    def finish(self):
+        self._entry("TRAILER!!!", 0)
+        return bytes(self.data)
+
+
+def _module_order(moddir, roots):
+    deps = {}
+    with open(os.path.join(moddir, "modules.dep")) as f:
+        for line in f:
+            path, _, rest = line.partition(":")
+            deps[path] = rest.split()
+    by_name = {os.path.basename(p).split(".ko")[0].replace("-", "_"): p for p in deps}
+    order = []
+
+    def visit(path):
+        if path in order:
+            return
+        for d in deps[path]:
+            visit(d)
+        order.append(path)
+
+    for name in roots:
+        if name not in by_name:
+            raise HarnessError("dom0 kernel has no module %s (built in?)" % name)
+        visit(by_name[name])
+    return order
+
+
+def _libs(binary):
+    """The shared objects a rootfs binary needs (ldd paths, host-resolved)."""
+    res = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    out = []
+    for line in res.stdout.splitlines():
+        parts = line.split()
+        if "=>" in parts:
+            p = parts[parts.index("=>") + 1]
+            if p.startswith("/"):
+                out.append(p)
+        elif parts and parts[0].startswith("/"):
+            out.append(parts[0])
+    if not out:
+        raise HarnessError("ldd found no libraries for %s: %s" % (binary, res.stderr))
+    return out
+
+
+def _resolve_in(root, path, hops=40):
+    """Resolve path as if root were /: absolute symlinks stay inside root."""
+    parts = [p for p in path.split("/") if p]
+    done = []
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            done = done[:-1]
+            continue
+        if part == ".":
+            continue
+        cur = os.path.join(root, *(done + [part]))
+        if os.path.islink(cur):
+            hops -= 1
+            if hops < 0:
+                raise HarnessError("symlink loop at %s" % cur)
+            target = os.readlink(cur)
+            if target.startswith("/"):
+                done = []
+            parts = [p for p in target.split("/") if p] + parts
+        else:
+            done.append(part)
+    return os.path.join(root, *done)
+
+
+def build_initrd(cache, progress):
+    key = initrd_key()
+    if cache.stamp_ok("initrd", key) and os.path.isfile(cache.initrd_pvsr):
+        progress("dom0 initramfs cached: " + cache.initrd_pvsr)
+        return
+    rootfs = cache.rootfs
+    kver = os.path.basename(_newest(os.path.join(rootfs, "boot/vmlinuz-*")))[len("vmlinuz-"):]
+    moddir = os.path.join(rootfs, "lib/modules", kver)
+    c = Cpio()
+    for d in ("bin", "dev", "proc", "sys", "newroot", "modules", "lib", "lib64",
+              "lib/x86_64-linux-gnu"):
+        c.dir(d)
+    c.chardev("dev/console", 5, 1)
+    with open(DOM0_INITRD_INIT, "rb") as f:
+        c.file("init", f.read(), 0o755)
+    busybox = os.path.join(rootfs, "bin/busybox")
+    with open(busybox, "rb") as f:
+        c.file("bin/busybox", f.read(), 0o755)
+    for lib in _libs(busybox):
+        src = _resolve_in(rootfs, lib)
+        if not os.path.isfile(src):
+            raise HarnessError("dom0 root lacks %s (needed by busybox)" % lib)
+        with open(src, "rb") as f:
+            c.file(lib.lstrip("/"), f.read(), 0o755)
+    names = []
+    for path in _module_order(moddir, INITRD_MODULES):
+        if not path.endswith(".ko"):
+            raise HarnessError("module %s is compressed; busybox insmod needs .ko" % path)
+        name = os.path.basename(path)
+        with open(os.path.join(moddir, path), "rb") as f:
+            c.file("modules/" + name, f.read())
+        names.append(name)
+    c.file("modules.list", ("\n".join(names) + "\n").encode())
+    data = c.finish()
+    with open(cache.initrd_pvsr + ".tmp", "wb") as f:
+        f.write(data)
+    os.rename(cache.initrd_pvsr + ".tmp", cache.initrd_pvsr)
+    progress("dom0 initramfs: %.1f MB, modules %s" % (len(data) / 1e6, " ".join(names)))
+    cache.write_stamp("initrd", key)
+
+
 def inspect(cache):
     rootfs = cache.rootfs
     cfg = os.path.join(rootfs, "boot/xen-4.17-amd64.config")
@@ -301,6 +482,7 @@ def inspect(cache):
                                               "bin/xenctx")),
         "rootfs_key": rootfs_key(),
         "image_key": image_key(),
+        "initrd_key": initrd_key(),
         "dom0_init": DOM0_INIT,
     }
 
@@ -313,6 +495,8 @@ def setup(cache_dir, progress):
         fcntl.flock(lock, fcntl.LOCK_EX)
         build_rootfs(cache, progress)
         extract_boot(cache, progress)
+        decompress_kernel(cache, progress)
+        build_initrd(cache, progress)
         build_image(cache, progress)
         m = inspect(cache)
         with open(cache.manifest_path + ".tmp", "w") as f:

@@ -25,10 +25,11 @@ def fake_cache(tmp):
     """A cache that passes the manifest check but holds no bootable files."""
     cache = os.path.join(tmp, "cache")
     os.makedirs(cache)
-    for name in ("xen", "vmlinuz", "initrd.img", "dom0.img"):
+    for name in ("xen", "vmlinuz", "vmlinux", "initrd.img", "initrd-pvsr.img", "dom0.img"):
         open(os.path.join(cache, name), "w").close()
     with open(os.path.join(cache, "manifest.json"), "w") as f:
-        json.dump({"image_key": setup.image_key(), "shadow_paging": True,
+        json.dump({"image_key": setup.image_key(), "initrd_key": setup.initrd_key(),
+                   "shadow_paging": True,
                    "xen_package_version": "x"}, f)
     return cache
 

@@ -99,7 +99,8 @@ class VerdictTest(unittest.TestCase):
 class QemuCommandTest(unittest.TestCase):
     def test_command(self):
         class C:
-            xen, vmlinuz, initrd, image = "/c/xen", "/c/vmlinuz", "/c/initrd.img", "/c/dom0.img"
+            xen, vmlinux, initrd, image = "/c/xen", "/c/vmlinux", "/c/initrd.img", "/c/dom0.img"
+            initrd_pvsr = "/c/initrd-pvsr.img"
         cmd = runmod.qemu_command(C, "/logs", "auto", ["-d", "x"], ["sched=credit"])
         s = " ".join(cmd)
         for want in ("-machine pc -accel tcg,thread=single -cpu qemu64 -smp 2 -m 2048",
@@ -110,8 +111,8 @@ class QemuCommandTest(unittest.TestCase):
         append = cmd[cmd.index("-append") + 1]
         self.assertEqual(append, runmod.XEN_ARGS + " sched=credit")
         initrd = cmd[cmd.index("-initrd") + 1]
-        self.assertTrue(initrd.startswith("/c/vmlinuz root=/dev/vda rw console=hvc0 panic=1"))
-        self.assertTrue(initrd.endswith(",/c/initrd.img"))
+        self.assertTrue(initrd.startswith("/c/vmlinux root=/dev/vda rw console=hvc0 panic=1"))
+        self.assertTrue(initrd.endswith(",/c/initrd-pvsr.img"))
         self.assertEqual(initrd.count(","), 1)   # commas split multiboot modules
         kvm = runmod.qemu_command(C, "/logs", "kvm")
         self.assertIn("kvm", kvm)

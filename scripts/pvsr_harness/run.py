@@ -153,6 +153,17 @@ def guest_logs(jobdir):
     return [os.path.join(d, n) for n in names]
 
 
+_SHUTDOWN = re.compile(r"Domain (\d+) has shut down, reason code (\d+)")
+SHUTDOWN_REASONS = {0: "poweroff", 1: "reboot", 2: "suspend", 3: "crash",
+                    4: "watchdog", 5: "soft_reset"}
+
+
+def parse_shutdowns(text):
+    """xl's guest log -> ["suspend", ..., "poweroff"] (SHUTDOWN_* names)."""
+    return [SHUTDOWN_REASONS.get(int(m.group(2)), "code %s" % m.group(2))
+            for m in _SHUTDOWN.finditer(text)]
+
+
 def parse_xl_info(text):
     info = {}
     for line in text.splitlines():
@@ -432,6 +443,11 @@ class Run:
                       % self.result.get("failed_waiting_for", "?"))
         elif outcome == "gone" and self.result.get("scenario_rc", "0") != "0":
             self.fail("scenario exited %s" % self.result.get("scenario_rc"))
+        self.shutdowns = parse_shutdowns(_read(step["xl-guest-log"]["output"])) \
+            if "xl-guest-log" in step else []
+        if outcome == "gone" and self.shutdowns and self.shutdowns[-1] != "poweroff":
+            # on_reboot="destroy" makes a reboot look like a power-off to xl list.
+            self.fail("guest shut down with reason %s, not poweroff" % self.shutdowns[-1])
         elif outcome is None and "job-done" in self.marks:
             self.fail("dom0 job reported no outcome", infra=True)
 
@@ -498,6 +514,7 @@ class Run:
             "passed": self.passed,
             "outcome": self.result.get("outcome"),
             "domid": self.result.get("domid"),
+            "shutdown_reasons": self.shutdowns,
             "ktap": self.ktap.to_json(),
             "timings_s": {
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,

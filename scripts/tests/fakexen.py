@@ -52,6 +52,7 @@ list)
 	[ -f "$d/state" ] && echo "pvsr-guest 7 128 1 $(cat "$d/state") 1.0"
 	true ;;
 dmesg) echo "(XEN) fake xen log" ;;
+destroy) rm -f "$d/state" ;;
 *) echo "fake xl: $1 ok" ;;
 esac
 """

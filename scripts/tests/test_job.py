@@ -75,7 +75,7 @@ class FakeScenarioTest(unittest.TestCase):
             self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
             names = [s["name"] for s in jobmod.read_steps(jobdir)]
             self.assertEqual(names, ["create", "domid", "unpause", "wait-guest-end",
-                                     "xl-dmesg", "dom0-dmesg"])
+                                     "xl-dmesg", "dom0-dmesg", "xl-guest-log"])
             self.assertIn("xl create -p %s/guest.cfg" % jobdir, self.calls(jobdir))
 
     def test_boot_crash_dumps_every_vcpu(self):

@@ -6,13 +6,19 @@ import os
 import tempfile
 import unittest
 
+from pvsr_harness import job as jobmod
 from pvsr_harness import run as runmod
 from fakexen import run_job
 
 
 def fake_run(tmp, mode, marks=("init-start", "toolstack-up", "job-done"),
-             serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n"):
+             serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n", xl_log=None):
     rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1)
+    if xl_log is not None:
+        for st in jobmod.read_steps(jobdir):
+            if st["name"] == "xl-guest-log":
+                with open(st["output"], "w") as f:
+                    f.write(xl_log)
     args = argparse.Namespace(scenario="boot", vcpus=2, memory=128, cycles=1,
                               accel="auto", guest_timeout=1, json=None)
     r = runmod.Run(args, progress=lambda msg: None)
@@ -94,6 +100,27 @@ class VerdictTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             r, d = fake_run(tmp, "poweroff", marks=(), serial="")
             self.assertIn("QEMU failed to start", d["error"])
+
+
+class ShutdownReasonTest(unittest.TestCase):
+    LOG = ("Waiting for domain pvsr-guest (domid 1) to die [pid 223]\n"
+           "Domain 1 has shut down, reason code 2 0x2\n"
+           "Domain 1 has shut down, reason code %d 0x0\n")
+
+    def test_parse(self):
+        self.assertEqual(runmod.parse_shutdowns(self.LOG % 0), ["suspend", "poweroff"])
+
+    def test_reboot_is_not_a_pass(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff", xl_log=self.LOG % 1)
+            self.assertFalse(d["passed"])
+            self.assertIn("reason reboot", d["error"])
+            self.assertEqual(d["shutdown_reasons"], ["suspend", "reboot"])
+
+    def test_poweroff_passes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "poweroff", xl_log=self.LOG % 0)
+            self.assertTrue(d["passed"], d.get("error"))
 
 
 class QemuCommandTest(unittest.TestCase):

@@ -186,9 +186,11 @@ run_scenario() {
 	mark "scenario-start $1"
 	"scenario_$(echo "$1" | tr - _)"
 	_src=$?
-	# Always: Xen's console ring and dom0's kernel log.
+	# Always: Xen's console ring, dom0's kernel log, and xl's own log of
+	# the guest (it records each shutdown with its reason code).
 	step xl-dmesg xl dmesg
 	step dom0-dmesg dmesg
+	step xl-guest-log cat "/var/log/xen/xl-$GUEST_NAME.log"
 	result scenario_rc "$_src"
 	mark "scenario-end $1 rc=$_src"
 	return $_src

@@ -195,6 +195,23 @@ void pvsr_fake_set_current(unsigned int vcpu)
 		fake.current_vcpu = vcpu;
 }
 
+void pvsr_fake_run_as(unsigned int vcpu, void (*fn)(void *data), void *data)
+{
+	unsigned int prev = fake.current_vcpu;
+
+	pvsr_fake_set_current(vcpu);
+	fn(data);
+	fake.current_vcpu = prev;
+}
+
+int pvsr_fake_raise(evtchn_port_t port)
+{
+	if (!port_in_use(port))
+		return -XEN_EINVAL;
+	fake.port[port].pending = true;
+	return 0;
+}
+
 void pvsr_fake_bring_up(unsigned int vcpu)
 {
 	if (vcpu >= fake.nr_vcpus)

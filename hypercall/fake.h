@@ -52,8 +52,7 @@ enum pvsr_fake_violation {
 	PVSR_FAKE_V_SUSPEND_NOT_VCPU0 = 1 << 1,	/* suspend off vCPU 0 */
 	PVSR_FAKE_V_SUSPEND_BAD_MFN = 1 << 2,	/* rdx != start_info MFN */
 	PVSR_FAKE_V_SUSPEND_SHINFO_MAPPED = 1 << 3, /* shared_info still mapped */
-	PVSR_FAKE_V_SUSPEND_NO_MFN = 1 << 4,	/* SHUTDOWN_suspend via
-						 * pvsr_hyp_sched_shutdown */
+	PVSR_FAKE_V_SUSPEND_NO_MFN = 1 << 4,	/* suspend via _shutdown() */
 	PVSR_FAKE_V_LAST_VCPU_DOWN = 1 << 5,	/* domain shut itself down */
 	PVSR_FAKE_V_CALL_FROM_DOWN_VCPU = 1 << 6, /* a down vCPU made a call */
 	PVSR_FAKE_V_CALL_AFTER_SHUTDOWN = 1 << 7, /* the domain is gone */
@@ -185,6 +184,19 @@ int pvsr_fake_reset(unsigned int nr_vcpus);
 
 /* Act as vCPU k for the following calls. */
 void pvsr_fake_set_current(unsigned int vcpu);
+
+/*
+ * Run fn(data) as vCPU k (for hooks that simulate another vCPU's
+ * handler), then make the previous vCPU current again.
+ */
+void pvsr_fake_run_as(unsigned int vcpu, void (*fn)(void *data), void *data);
+
+/*
+ * An event arrives on port, as if Xen or the remote end raised it: sets
+ * pending (the guest still has to look). Returns 0, or -XEN_EINVAL for a
+ * port that is not bound.
+ */
+int pvsr_fake_raise(evtchn_port_t port);
 
 /*
  * Mark vCPU k initialised and up without hypercalls, as if it had been

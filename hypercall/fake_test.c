@@ -646,6 +646,46 @@ static void fake_yield_block_poll_call_the_hook(struct kunit *test)
 			(long)-XEN_EINVAL);
 }
 
+struct as_vcpu {
+	unsigned int seen;
+	long rc;
+};
+
+/* As vCPU 2: only it may arm its own single-shot timer. */
+static void arm_own_timer(void *data)
+{
+	struct as_vcpu *a = data;
+	struct vcpu_set_singleshot_timer t = {
+		.timeout_abs_ns = pvsr_fake()->now_ns + 1,
+	};
+
+	a->seen = pvsr_fake()->current_vcpu;
+	a->rc = pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 2, &t);
+}
+
+static void fake_run_as_switches_and_restores(struct kunit *test)
+{
+	struct as_vcpu a = { 0, -1 };
+
+	pvsr_fake_bring_up(2);
+	pvsr_fake_run_as(2, arm_own_timer, &a);
+	KUNIT_EXPECT_EQ(test, a.seen, 2U);
+	KUNIT_EXPECT_EQ(test, a.rc, 0L);
+	KUNIT_EXPECT_TRUE(test, pvsr_fake()->vcpu[2].singleshot_armed);
+	KUNIT_EXPECT_EQ(test, pvsr_fake()->current_vcpu, 0U);
+	KUNIT_EXPECT_EQ(test, pvsr_fake()->violations, 0U);
+}
+
+static void fake_raise_sets_pending(struct kunit *test)
+{
+	struct pvsr_fake *f = pvsr_fake();
+
+	KUNIT_EXPECT_EQ(test, pvsr_fake_raise(f->store_port), 0);
+	KUNIT_EXPECT_TRUE(test, pvsr_fake_port(f->store_port)->pending);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_raise(100), -XEN_EINVAL);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_raise(0), -XEN_EINVAL);
+}
+
 static void fake_calls_are_counted(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op,
@@ -773,6 +813,8 @@ static struct kunit_case fake_cases[] = {
 	KUNIT_CASE(fake_periodic_timer_minimum),
 	KUNIT_CASE(fake_call_from_down_vcpu_is_recorded),
 	KUNIT_CASE(fake_yield_block_poll_call_the_hook),
+	KUNIT_CASE(fake_run_as_switches_and_restores),
+	KUNIT_CASE(fake_raise_sets_pending),
 	KUNIT_CASE(fake_calls_are_counted),
 	KUNIT_CASE(fake_other_calls_follow_xen),
 	KUNIT_CASE(fake_mmu_update_is_logged),

@@ -86,8 +86,10 @@ enum pvsr_pte_problem pvsr_pte_check(pvsr_pte_t e, enum pvsr_pt_level level,
 	if (level == PVSR_PT_L1)
 		return kind == PVSR_PTE_KERNEL ? check_kernel_leaf(e) :
 						 check_user_leaf(e);
-	/* Xen 4.17 gives 64-bit PV guests no superpages: every L2-L4
-	 * entry points at a table, and its USER bit is Xen's business. */
+	/*
+	 * Xen 4.17 gives 64-bit PV guests no superpages: every L2-L4 entry
+	 * points at a table, and its USER bit is Xen's business.
+	 */
 	if (level != PVSR_PT_L4 && (e & PVSR_PTE_PSE))
 		return PVSR_PTE_LARGE_PAGE;
 	return PVSR_PTE_OK;

@@ -50,7 +50,7 @@ def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"
     if accel in ("auto", "tcg"):
         accel_args = ["-accel", "tcg,thread=single", "-cpu", "qemu64"]
     elif accel == "kvm":
-        accel_args = ["-accel", "kvm", "-cpu", "host"]
+        accel_args = ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]
     else:
         raise HarnessError("unknown --accel %r" % accel)
     xen = " ".join([XEN_ARGS] + list(xen_args))
@@ -122,6 +122,26 @@ class SerialReader(threading.Thread):
         for rx, what in _FATAL:
             if rx.search(line):
                 self.events.put(("fatal", "%s: %s" % (what, line.strip())))
+
+
+class StderrReader(threading.Thread):
+    """Copies QEMU's stderr to a log; a KVM failure stops the VM without
+    ending QEMU, so it is reported as fatal at once."""
+
+    _FATAL = re.compile(r"KVM internal error|emulation failure|failed to set MSR")
+
+    def __init__(self, stream, logpath, events):
+        super().__init__(daemon=True)
+        self.stream, self.logpath, self.events = stream, logpath, events
+
+    def run(self):
+        with open(self.logpath, "w", errors="replace") as log:
+            for raw in iter(self.stream.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                log.write(line + "\n")
+                log.flush()
+                if self._FATAL.search(line):
+                    self.events.put(("qemu-fatal", "QEMU: " + line.strip()))
 
 
 def _tail(path, n):
@@ -265,24 +285,28 @@ class Run:
 
     def start(self):
         self.stderr_path = os.path.join(self.logs, "qemu-stderr.log")
-        self.stderr = open(self.stderr_path, "w")
+        open(self.stderr_path, "w").close()
+        if self.args.accel == "kvm":
+            self.note("warning: --accel kvm; this machine's KVM (kvm_pvm) cannot "
+                      "run Xen, use tcg unless KVM is known to work here")
         self.t_qemu = time.monotonic()
         try:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=self.stderr,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          preexec_fn=_die_with_parent)
         except OSError as e:
             self.fail("QEMU failed to start: %s (run `scripts/harness setup` to "
                       "install qemu-system-x86)" % e, infra=True)
             self.proc = None
             self.rc_qemu = -1
-            self.stderr.close()
             return
         self.note("QEMU started (pid %d, accel %s)" % (self.proc.pid,
                                                       "tcg" if self.args.accel == "auto"
                                                       else self.args.accel))
         self.reader = SerialReader(self.proc.stdout, self.serial_log, self.events)
         self.reader.start()
+        self.err_reader = StderrReader(self.proc.stderr, self.stderr_path, self.events)
+        self.err_reader.start()
 
     def stop_qemu(self, why):
         if self.proc and self.proc.poll() is None:
@@ -358,11 +382,14 @@ class Run:
                     self.note("dom0 kernel %s booting" % val)
             elif kind == "mark":
                 self.on_mark(val)
-            elif kind == "fatal":
-                self.note("FATAL on the serial line: %s" % val)
+            elif kind in ("fatal", "qemu-fatal"):
+                self.note("FATAL: %s" % val)
                 self.fatal = self.fatal or val
                 self.fail(val, infra=True)
-                fatal_at = fatal_at or now
+                # Xen reboots itself 5 s after a panic (QEMU then exits);
+                # a VM that QEMU stopped (KVM error) never goes on.
+                grace = 20 if kind == "fatal" else 2
+                fatal_at = min(fatal_at or now + grace, now + grace)
             if eof and self.proc.poll() is not None:
                 break
             if eof:
@@ -384,13 +411,13 @@ class Run:
                           infra=True)
                 self.stop_qemu("boot timeout")
                 break
-            if fatal_at and now > fatal_at + 20:
+            if fatal_at and now > fatal_at:
                 self.stop_qemu("fatal error and QEMU did not exit")
                 break
         tail.poll()
         self.reader.join(timeout=5)
         self.rc_qemu = self.proc.wait()
-        self.stderr.close()
+        self.err_reader.join(timeout=5)
         self.note("QEMU exited (status %d)" % self.rc_qemu)
 
     def failed_step_text(self):

@@ -90,5 +90,32 @@ class SetupPiecesTest(unittest.TestCase):
                              os.path.join(root, "usr/lib/x86_64-linux-gnu/ld.so"))
 
 
+class PinTest(unittest.TestCase):
+    def test_wrong_xen_that_cannot_be_pinned_fails_clearly(self):
+        calls = []
+        old = (setup._dpkg_installed, setup._chroot_apt)
+        setup._dpkg_installed = lambda pkg, root=None: "4.17.7+13-g2445b30a44-0+deb12u1"
+        setup._chroot_apt = lambda root, args, progress: (
+            calls.append(args) or subprocess.CompletedProcess(args, 100))
+        try:
+            with self.assertRaises(setup.HarnessError) as cm:
+                setup.pin_xen("/nonexistent", lambda m: None)
+        finally:
+            setup._dpkg_installed, setup._chroot_apt = old
+        msg = str(cm.exception)
+        self.assertIn("cannot install Xen 4.17.5+72-g01140da4e8-1", msg)
+        self.assertIn("CONFIG_SHADOW_PAGING", msg)
+        self.assertIn("xen-hypervisor-4.17-amd64=4.17.5+72-g01140da4e8-1", calls[-1])
+        self.assertIn("xen-utils-4.17=4.17.5+72-g01140da4e8-1", calls[-1])
+
+    def test_right_xen_needs_nothing(self):
+        old = setup._dpkg_installed
+        setup._dpkg_installed = lambda pkg, root=None: setup.XEN_PKG_VERSION
+        try:
+            setup.pin_xen("/nonexistent", lambda m: None)
+        finally:
+            setup._dpkg_installed = old
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,7 @@ obj-y :=
 obj- :=
 ccflags-y :=
 subdir-ccflags-y :=
+subdir-asflags-y :=
 src := $(patsubst %/,%,$(if $(1),$(1),.))
 include $(if $(1),$(1),./)Kbuild
 KB_OBJS_$(1) := $$(obj-y)

@@ -7,29 +7,25 @@
 #include "test-guest/smp.h"
 #include "test-guest/events.h"
 #include "test-guest/workload.h"
+#include "test-guest/suspend.h"
 #include "hypercall/hypercall.h"
 
-static void on_timer(evtchn_port_t port, void *data, struct pvsr_regs *regs)
+static void on_timer(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data, (void)regs;
+	(void)port, (void)data;
 	workload_timer_event();
 }
 
-static void on_ping(evtchn_port_t port, void *data, struct pvsr_regs *regs)
+static void on_ping(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data, (void)regs;
+	(void)port, (void)data;
 	workload_ping_event();
 }
 
-static void on_pong(evtchn_port_t port, void *data, struct pvsr_regs *regs)
+static void on_pong(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data, (void)regs;
+	(void)port, (void)data;
 	workload_pong_event();
-}
-
-static void on_park(evtchn_port_t port, void *data, struct pvsr_regs *regs)
-{
-	(void)port, (void)data, (void)regs;
 }
 
 void cpu_local_setup(void)
@@ -42,11 +38,10 @@ void cpu_local_setup(void)
 	if (rc)
 		panic("VCPUOP_stop_periodic_timer on vCPU %u failed: %ld",
 		      cpu->id, rc);
-	cpu->timer_port = events_bind_virq(VIRQ_TIMER, cpu->id, on_timer,
-					   NULL);
-	cpu->ipi_port[IPI_PING] = events_bind_ipi(cpu->id, on_ping, NULL);
-	cpu->ipi_port[IPI_PONG] = events_bind_ipi(cpu->id, on_pong, NULL);
-	cpu->ipi_port[IPI_PARK] = events_bind_ipi(cpu->id, on_park, NULL);
+	events_bind_virq(VIRQ_TIMER, cpu->id, on_timer, NULL);
+	events_bind_ipi(IPI_PING, cpu->id, on_ping, NULL);
+	events_bind_ipi(IPI_PONG, cpu->id, on_pong, NULL);
+	events_bind_ipi(IPI_PARK, cpu->id, guest_park_handler, NULL);
 	events_enable_local();
 }
 

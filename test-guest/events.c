@@ -1,122 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event channel upcall, 2-level ABI: the selector word says which words
- * of the pending bitmap to scan; each pending, unmasked port is cleared
- * and dispatched.
+ * Event channels of the test guest, through pvsr's registry: the guest
+ * never keeps a port number, it asks the registry, because after a real
+ * resume every port is new.
+ *
+ * The upcall (2-level ABI): the selector word says which words of the
+ * pending bitmap to scan. The bitmap is shared by all vCPUs, so each vCPU
+ * takes only the ports bound to it; otherwise one vCPU's upcall eats
+ * another's timer tick and re-arms the wrong timer.
  */
 #include "test-guest/guest.h"
 #include "test-guest/traps.h"
 #include "test-guest/events.h"
 #include "hypercall/hypercall.h"
 
-#define PENDING_WORDS (EVTCHN_2L_NR_CHANNELS / (8 * sizeof(xen_ulong_t)))
+struct pvsr_evtchn_registry guest_evtchns;
 
-static event_handler_t handlers[EVTCHN_2L_NR_CHANNELS];
-static void *handler_data[EVTCHN_2L_NR_CHANNELS];
-
-/*
- * The pending bitmap is shared by all vCPUs; only the selector is per
- * vCPU. Each vCPU must take only the ports bound to it, or one vCPU's
- * upcall eats another's timer tick and re-arms the wrong timer.
- */
-static xen_ulong_t port_owned[GUEST_MAX_VCPUS][PENDING_WORDS];
-
-static void set_owner(evtchn_port_t port, unsigned int cpu)
+void events_init(void)
 {
-	unsigned int c;
-	xen_ulong_t bit = (xen_ulong_t)1 << (port % 64);
+	pvsr_evtchn_init(&guest_evtchns);
+}
 
-	for (c = 0; c < GUEST_MAX_VCPUS; c++)
-		__atomic_and_fetch(&port_owned[c][port / 64], ~bit,
+/* Ports the registry does not know (stale after a resume) go to vCPU 0. */
+static unsigned int port_owner(evtchn_port_t port)
+{
+	const struct pvsr_evtchn *ch = pvsr_evtchn_lookup(&guest_evtchns,
+							  port);
+
+	if (!ch || ch->kind == PVSR_EVTCHN_START_INFO)
+		return 0;
+	return ch->vcpu;
+}
+
+static void scan_word(unsigned int me, unsigned int word)
+{
+	struct shared_info *s = guest_shared_info;
+	xen_ulong_t bits;
+
+	bits = __atomic_load_n(&s->evtchn_pending[word], __ATOMIC_ACQUIRE) &
+	       ~__atomic_load_n(&s->evtchn_mask[word], __ATOMIC_ACQUIRE);
+	while (bits) {
+		unsigned int bit = __builtin_ctzl(bits);
+		evtchn_port_t port = word * 64 + bit;
+
+		bits &= bits - 1;
+		if (port_owner(port) != me)
+			continue;
+		__atomic_and_fetch(&s->evtchn_pending[word], ~(1UL << bit),
 				   __ATOMIC_SEQ_CST);
-	__atomic_or_fetch(&port_owned[cpu][port / 64], bit, __ATOMIC_SEQ_CST);
-}
-
-void events_set_handler(evtchn_port_t port, unsigned int cpu,
-			event_handler_t fn, void *data)
-{
-	if (port >= EVTCHN_2L_NR_CHANNELS || cpu >= GUEST_MAX_VCPUS)
-		return;
-	set_owner(port, cpu);
-	handler_data[port] = data;
-	__atomic_store_n(&handlers[port], fn, __ATOMIC_RELEASE);
-}
-
-static void dispatch(evtchn_port_t port, struct pvsr_regs *regs)
-{
-	event_handler_t fn = __atomic_load_n(&handlers[port],
-					     __ATOMIC_ACQUIRE);
-
-	/* Spurious events (e.g. a port closed since) are dropped. */
-	if (fn)
-		fn(port, handler_data[port], regs);
+		/* Spurious events (a port closed since) are dropped. */
+		pvsr_evtchn_dispatch(&guest_evtchns, port);
+	}
 }
 
 void guest_event_upcall(struct pvsr_regs *regs)
 {
 	struct guest_cpu *cpu = this_cpu();
 	struct vcpu_info *vi = cpu->vcpu_info;
-	struct shared_info *s = guest_shared_info;
 	xen_ulong_t sel;
 
+	(void)regs;
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
 	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0,
 				  __ATOMIC_SEQ_CST);
 	while (sel) {
 		unsigned int word = __builtin_ctzl(sel);
-		xen_ulong_t bits;
 
 		sel &= sel - 1;
-		bits = __atomic_load_n(&s->evtchn_pending[word],
-				       __ATOMIC_ACQUIRE) &
-		       ~__atomic_load_n(&s->evtchn_mask[word],
-					__ATOMIC_ACQUIRE) &
-		       __atomic_load_n(&port_owned[cpu->id][word],
-				       __ATOMIC_ACQUIRE);
-		while (bits) {
-			unsigned int bit = __builtin_ctzl(bits);
-			evtchn_port_t port = word * 64 + bit;
-
-			bits &= bits - 1;
-			__atomic_and_fetch(&s->evtchn_pending[word],
-					   ~(1UL << bit), __ATOMIC_SEQ_CST);
-			dispatch(port, regs);
-		}
+		scan_word(cpu->id, word);
 	}
 }
 
-static void unmask(evtchn_port_t port)
+static void bind_failed(const char *what, unsigned int index, unsigned int cpu,
+			int rc, const struct pvsr_error_detail *d)
 {
-	struct evtchn_unmask op = { .port = port };
-
-	pvsr_hyp_event_channel_op(EVTCHNOP_unmask, &op);
+	panic("binding %s %u on vCPU %u failed: %s (Xen %ld)", what, index,
+	      cpu, pvsr_strerror(-rc), d->xen_errno);
 }
 
-evtchn_port_t events_bind_virq(unsigned int virq, unsigned int cpu,
-			       event_handler_t fn, void *data)
+void events_bind_virq(unsigned int virq, unsigned int cpu,
+		      pvsr_evtchn_handler_t fn, void *data)
 {
-	struct evtchn_bind_virq op = { .virq = virq, .vcpu = cpu };
-	long rc = pvsr_hyp_event_channel_op(EVTCHNOP_bind_virq, &op);
+	struct pvsr_error_detail d = { 0 };
+	int rc = pvsr_evtchn_bind_virq(&guest_evtchns, virq, cpu, fn, data,
+				       &d);
 
-	if (rc)
-		panic("EVTCHNOP_bind_virq(%u) on vCPU %u failed: %ld", virq,
-		      cpu, rc);
-	events_set_handler(op.port, cpu, fn, data);
-	unmask(op.port);
-	return op.port;
+	if (rc < 0)
+		bind_failed("VIRQ", virq, cpu, rc, &d);
 }
 
-evtchn_port_t events_bind_ipi(unsigned int cpu, event_handler_t fn,
-			      void *data)
+void events_bind_ipi(enum guest_ipi ipi, unsigned int cpu,
+		     pvsr_evtchn_handler_t fn, void *data)
 {
-	struct evtchn_bind_ipi op = { .vcpu = cpu };
-	long rc = pvsr_hyp_event_channel_op(EVTCHNOP_bind_ipi, &op);
+	struct pvsr_error_detail d = { 0 };
+	int rc = pvsr_evtchn_bind_ipi(&guest_evtchns, ipi, cpu, fn, data, &d);
 
-	if (rc)
-		panic("EVTCHNOP_bind_ipi on vCPU %u failed: %ld", cpu, rc);
-	events_set_handler(op.port, cpu, fn, data);
-	unmask(op.port);
-	return op.port;
+	if (rc < 0)
+		bind_failed("IPI", ipi, cpu, rc, &d);
+}
+
+void events_send_ipi(unsigned int cpu, enum guest_ipi ipi)
+{
+	/* Not bound yet (boot) or closed (suspend): the doorbell is lost. */
+	pvsr_evtchn_send_ipi(&guest_evtchns, ipi, cpu, NULL);
 }
 
 void events_send(evtchn_port_t port)

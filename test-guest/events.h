@@ -1,26 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Event channels of the test guest (pvsr's registry underneath).
+ */
 #ifndef PVSR_TEST_GUEST_EVENTS_H
 #define PVSR_TEST_GUEST_EVENTS_H
 
-#include "hypercall/xen_abi.h"
-#include "arch/x86/traps.h"
+#include "test-guest/guest.h"
+#include "kernel/evtchn_registry.h"
 
-typedef void (*event_handler_t)(evtchn_port_t port, void *data,
-				struct pvsr_regs *regs);
+extern struct pvsr_evtchn_registry guest_evtchns;
 
-/* Route port (bound to vCPU cpu) to fn; only cpu's upcall takes it. */
-void events_set_handler(evtchn_port_t port, unsigned int cpu,
-			event_handler_t fn, void *data);
+void events_init(void);
 
-
-
-/* Bind VIRQ virq / a new IPI port to vCPU cpu, unmasked; panics on error. */
-evtchn_port_t events_bind_virq(unsigned int virq, unsigned int cpu,
-			       event_handler_t fn, void *data);
-evtchn_port_t events_bind_ipi(unsigned int cpu, event_handler_t fn,
-			      void *data);
+/* Bind a VIRQ / an IPI on vCPU cpu, unmasked; panics on failure. */
+void events_bind_virq(unsigned int virq, unsigned int cpu,
+		      pvsr_evtchn_handler_t fn, void *data);
+void events_bind_ipi(enum guest_ipi ipi, unsigned int cpu,
+		     pvsr_evtchn_handler_t fn, void *data);
+/* Ring vCPU cpu's doorbell ipi; lost if it is not bound right now. */
+void events_send_ipi(unsigned int cpu, enum guest_ipi ipi);
 void events_send(evtchn_port_t port);
+
 /* Let upcalls in on the calling vCPU; delivers anything pending. */
 void events_enable_local(void);
 void events_disable_local(void);
+
 #endif /* PVSR_TEST_GUEST_EVENTS_H */

@@ -24,9 +24,6 @@ struct guest_cpu {
 	struct vcpu_info *vcpu_info;
 	unsigned long stack_top;
 	bool online;
-	/* Event channels of this vCPU (current port numbers). */
-	evtchn_port_t timer_port;
-	evtchn_port_t ipi_port[GUEST_NR_IPIS];
 };
 
 extern start_info_t *guest_start_info;

@@ -7,6 +7,8 @@
 #include "test-guest/scenario.h"
 #include "test-guest/smp.h"
 #include "test-guest/workload.h"
+#include "test-guest/events.h"
+#include "test-guest/suspend.h"
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
@@ -92,6 +94,7 @@ void guest_start(start_info_t *si)
 	guest_cpus[0].vcpu_info = &guest_shared_info->vcpu_info[0];
 	printk("pvsr-guest: booting on %s, %lu pages, cmdline \"%s\"\n",
 	       si->magic, si->nr_pages, guest_cmdline);
+	events_init();
 	smp_boot_cpu_init();
 	cpu_local_setup();
 	workload_cpu_start();

@@ -7,6 +7,7 @@
 #include "test-guest/scenario.h"
 #include "test-guest/workload.h"
 #include "test-guest/time.h"
+#include "test-guest/events.h"
 #include "hypercall/hypercall.h"
 
 static void smp_all_vcpus_up(struct ktap_ctx *ctx)
@@ -109,9 +110,11 @@ static void diag_cpu(unsigned int cpu)
 		  (unsigned long long)s.pings_acked,
 		  (unsigned long long)s.pings_seen,
 		  (unsigned long long)s.mem_rounds);
-	ktap_diag("vCPU %u: upcall mask %u pending %u sel %#lx timer port %u",
+	ktap_diag("vCPU %u: upcall mask %u pending %u sel %#lx timer port %d",
 		  cpu, vi->evtchn_upcall_mask, vi->evtchn_upcall_pending,
-		  (unsigned long)vi->evtchn_pending_sel, c->timer_port);
+		  (unsigned long)vi->evtchn_pending_sel,
+		  pvsr_evtchn_port_of(&guest_evtchns, PVSR_EVTCHN_VIRQ, cpu,
+				      VIRQ_TIMER));
 }
 
 static void expect_progress(struct ktap_ctx *ctx, progress_fn fn,

@@ -83,7 +83,7 @@ static void send_ping(unsigned int cpu)
 	__atomic_store_n(&workload[right].ping_mailbox, w->ping_sent,
 			 __ATOMIC_RELEASE);
 	w->ticks_since_send = 0;
-	events_send(guest_cpus[right].ipi_port[IPI_PING]);
+	events_send_ipi(right, IPI_PING);
 }
 
 /* As initiator: next ping once the last one was answered. */
@@ -117,7 +117,7 @@ void workload_ping_event(void)
 	if (seq) {
 		__atomic_store_n(&workload[left].pong_mailbox, seq,
 				 __ATOMIC_RELEASE);
-		events_send(guest_cpus[left].ipi_port[IPI_PONG]);
+		events_send_ipi(left, IPI_PONG);
 	}
 }
 

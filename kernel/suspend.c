@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvsr_suspend(): the protocol, top to bottom (see DESIGN.md).
+ *
+ * Every step before the hypercall can fail and is undone in reverse, so a
+ * failed suspend leaves all vCPUs running and all channels bound. After
+ * the hypercall there is no going back: a failure there panics rather
+ * than leave a half-resumed guest.
+ */
+#include "kernel/pvsr.h"
+#include "kernel/barrier.h"
+#include "kernel/hooks.h"
+#include "kernel/evtchn_registry.h"
+#include "hypercall/hypercall.h"
+
+static const char *const phase_names[PVSR_PHASE_COUNT] = {
+	[PVSR_PHASE_PARK] = "park",
+	[PVSR_PHASE_DOWN] = "down",
+	[PVSR_PHASE_TEARDOWN] = "teardown",
+	[PVSR_PHASE_HYPERCALL] = "hypercall",
+	[PVSR_PHASE_REBIND] = "rebind",
+	[PVSR_PHASE_REBUILD] = "rebuild",
+	[PVSR_PHASE_TOTAL] = "total",
+};
+
+const char *pvsr_phase_name(enum pvsr_phase phase)
+{
+	if ((unsigned int)phase >= PVSR_PHASE_COUNT)
+		return "unknown phase";
+	return phase_names[phase];
+}
+
+int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
+	      struct pvsr_evtchn_registry *evtchns, struct pvsr_arch *arch,
+	      unsigned int park_ipi, unsigned int nr_vcpus,
+	      struct pvsr_vcpu_slot *slots)
+{
+	if (!p || !ops || !evtchns || !slots || !nr_vcpus ||
+	    nr_vcpus > PVSR_MAX_VCPUS)
+		return -PVSR_E_INVAL;
+	p->ops = ops;
+	p->evtchns = evtchns;
+	p->arch = arch;
+	p->park_ipi = park_ipi;
+	p->nr_vcpus = nr_vcpus;
+	p->nr_hooks = 0;
+	p->busy = 0;
+	p->barrier = PVSR_BARRIER_IDLE;
+	p->resume_kind = PVSR_RESUME_BACKOUT;
+	p->generation = 0;
+	p->slots = slots;
+	return 0;
+}
+
+/* A hypercall's failure, with where it happened. */
+static int xen_fail(struct pvsr_report *r, enum pvsr_error code,
+		    enum pvsr_step step, int vcpu, int hypercall, int subop,
+		    long rc)
+{
+	return pvsr_fail(&r->error, code, step, vcpu, hypercall, subop, rc);
+}
+
+static void phase_done(struct pvsr *p, struct pvsr_report *r,
+		       enum pvsr_phase phase, uint64_t *mark)
+{
+	uint64_t now = p->ops->now_ns();
+
+	r->phase_ns[phase] = now - *mark;
+	*mark = now;
+}
+
+/* VCPUOP_down is asynchronous: wait until Xen says the vCPU is down. */
+static long take_down(unsigned int vcpu)
+{
+	long rc = pvsr_hyp_vcpu_op(VCPUOP_down, vcpu, NULL);
+
+	while (!rc) {
+		rc = pvsr_hyp_vcpu_op(VCPUOP_is_up, vcpu, NULL);
+		if (rc == 0)
+			return 0;
+		if (rc > 0)
+			rc = pvsr_hyp_sched_yield();
+	}
+	return rc;
+}
+
+static int down_all(struct pvsr *p, struct pvsr_report *r,
+		    unsigned int *done)
+{
+	unsigned int v;
+	long rc;
+
+	for (v = 1; v < p->nr_vcpus; v++) {
+		if (!pvsr_barrier_member(p, v))
+			continue;
+		rc = take_down(v);
+		if (rc)
+			return xen_fail(r, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, v,
+					__HYPERVISOR_vcpu_op, VCPUOP_down, rc);
+		*done = v + 1;
+	}
+	return 0;
+}
+
+/* Same domain, same contexts: let the vCPUs below `limit` run again. */
+static int restart_vcpus(struct pvsr *p, struct pvsr_report *r,
+			 unsigned int limit)
+{
+	unsigned int v;
+	long rc;
+
+	for (v = 1; v < limit; v++) {
+		if (!pvsr_barrier_member(p, v))
+			continue;
+		p->slots[v].up_ns = p->ops->now_ns();
+		rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
+		if (rc)
+			return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
+					__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
+	}
+	return 0;
+}
+
+/* Too large for a kernel stack; only the boot vCPU builds contexts. */
+static struct vcpu_guest_context rebuild_ctx;
+
+/* New domain: every parked vCPU is uninitialised; build it again. */
+static int rebuild_vcpus(struct pvsr *p, struct pvsr_report *r)
+{
+	unsigned int v;
+	long rc;
+
+	for (v = 1; v < p->nr_vcpus; v++) {
+		if (!pvsr_barrier_member(p, v))
+			continue;
+		rc = p->ops->register_vcpu_info(v);
+		if (rc)
+			return xen_fail(r, PVSR_E_VCPU_INFO, PVSR_STEP_REBUILD,
+					v, __HYPERVISOR_vcpu_op,
+					VCPUOP_register_vcpu_info, rc);
+		pvsr_arch_vcpu_context(p->arch, v, &p->slots[v].jb,
+				       &rebuild_ctx);
+		rc = pvsr_hyp_vcpu_op(VCPUOP_initialise, v, &rebuild_ctx);
+		if (rc)
+			return xen_fail(r, PVSR_E_VCPU_INIT, PVSR_STEP_REBUILD,
+					v, __HYPERVISOR_vcpu_op,
+					VCPUOP_initialise, rc);
+		p->slots[v].up_ns = p->ops->now_ns();
+		rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
+		if (rc)
+			return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
+					__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
+	}
+	return 0;
+}
+
+static void fill_vcpu_report(struct pvsr *p, struct pvsr_report *r)
+{
+	unsigned int v;
+
+	for (v = 1; v < p->nr_vcpus && v < PVSR_MAX_VCPUS; v++) {
+		const struct pvsr_vcpu_slot *s = &p->slots[v];
+
+		if (!pvsr_barrier_member(p, v))
+			continue;
+		r->vcpu[v].outcome = pvsr_load(&s->state);
+		if (s->parked_ns >= s->park_sent_ns)
+			r->vcpu[v].park_ns = s->parked_ns - s->park_sent_ns;
+		if (s->resumed_ns >= s->up_ns && s->up_ns)
+			r->vcpu[v].resume_ns = s->resumed_ns - s->up_ns;
+	}
+}
+
+static void begin(struct pvsr *p, struct pvsr_report *r)
+{
+	unsigned int v;
+
+	for (v = 0; v < PVSR_PHASE_COUNT; v++)
+		r->phase_ns[v] = 0;
+	for (v = 0; v < PVSR_MAX_VCPUS; v++) {
+		r->vcpu[v].outcome = PVSR_VCPU_NOT_INVOLVED;
+		r->vcpu[v].park_ns = 0;
+		r->vcpu[v].resume_ns = 0;
+	}
+	r->error = (struct pvsr_error_detail){ .vcpu = PVSR_NO_VCPU,
+					       .hypercall = -1,
+					       .subop = -1 };
+	r->hypercall_ret = -99;
+	r->kind = PVSR_RESUME_BACKOUT;
+	r->nr_vcpus = 0;
+	for (v = 0; v < p->nr_vcpus; v++) {
+		struct pvsr_vcpu_slot *s = &p->slots[v];
+
+		s->parked_ns = s->up_ns = s->resumed_ns = 0;
+		pvsr_store(&s->state, PVSR_VCPU_NOT_INVOLVED);
+		r->nr_vcpus += v == 0 || pvsr_barrier_member(p, v);
+	}
+	p->generation++;
+	pvsr_store(&p->resume_kind, PVSR_RESUME_BACKOUT);
+	pvsr_store(&p->barrier, PVSR_BARRIER_HOLD);
+}
+
+/* Let every parked vCPU run its resume work, wait, release them. */
+static int bring_back(struct pvsr *p, struct pvsr_report *r,
+		      enum pvsr_resume_kind kind, unsigned int down_limit)
+{
+	int rc;
+
+	pvsr_store(&p->resume_kind, kind);
+	pvsr_store(&p->barrier, PVSR_BARRIER_RESUME);
+	if (kind == PVSR_RESUME_NEW_DOMAIN)
+		rc = rebuild_vcpus(p, r);
+	else
+		rc = restart_vcpus(p, r, down_limit);
+	if (!rc)
+		rc = pvsr_barrier_wait_resumed(p, r);
+	return rc;
+}
+
+static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start)
+{
+	fill_vcpu_report(p, r);
+	pvsr_store(&p->barrier, PVSR_BARRIER_RELEASE);
+	r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
+	pvsr_store(&p->busy, 0);
+}
+
+/*
+ * Undo everything before the hypercall. `stage` says how far we got:
+ * vCPUs below down_limit were taken down, hooks and channels as flagged.
+ */
+struct backout {
+	unsigned int down_limit;
+	bool hooks_down;
+	bool channels_closed;
+	bool arch_pre_done;
+};
+
+static int back_out(struct pvsr *p, struct pvsr_report *r,
+		    const struct backout *b, uint64_t start)
+{
+	struct pvsr_error_detail first = r->error;
+	struct pvsr_error_detail later;
+	int rc = 0;
+
+	if (b->arch_pre_done && pvsr_arch_post_suspend(p->arch, false, &later))
+		p->ops->panic("cannot undo arch pre-suspend", &later);
+	if (b->channels_closed &&
+	    pvsr_evtchn_rebind_vcpu(p->evtchns, 0, &later))
+		p->ops->panic("cannot rebind vCPU 0's channels", &later);
+	if (bring_back(p, r, PVSR_RESUME_BACKOUT, b->down_limit))
+		p->ops->panic("cannot restart the parked vCPUs", &r->error);
+	if (b->hooks_down)
+		pvsr_hooks_resume_from(p, 0, PVSR_RESUME_BACKOUT);
+	r->error = first;
+	rc = -(int)first.code;
+	finish(p, r, start);
+	p->ops->mask_events(false);
+	return rc;
+}
+
+/* Everything up to and including the hypercall; 0/1 or back-out. */
+static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
+		   uint64_t *mark)
+{
+	struct backout b = { 0 };
+	long ret;
+	int rc;
+
+	rc = pvsr_barrier_park_all(p, r);
+	phase_done(p, r, PVSR_PHASE_PARK, mark);
+	if (rc) {
+		b.down_limit = 0;
+		return back_out(p, r, &b, start);
+	}
+	rc = down_all(p, r, &b.down_limit);
+	phase_done(p, r, PVSR_PHASE_DOWN, mark);
+	if (rc)
+		return back_out(p, r, &b, start);
+	b.down_limit = p->nr_vcpus;
+	rc = pvsr_hooks_suspend(p, &r->error);
+	if (rc)
+		return back_out(p, r, &b, start);
+	b.hooks_down = true;
+	rc = pvsr_evtchn_close_all(p->evtchns, &r->error);
+	if (rc)
+		return back_out(p, r, &b, start);
+	b.channels_closed = true;
+	rc = pvsr_arch_pre_suspend(p->arch, &r->error);
+	if (rc)
+		return back_out(p, r, &b, start);
+	b.arch_pre_done = true;
+	phase_done(p, r, PVSR_PHASE_TEARDOWN, mark);
+
+	ret = pvsr_hyp_sched_suspend(pvsr_arch_start_info_mfn(p->arch));
+	r->hypercall_ret = (int)ret;
+	phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
+	if (ret < 0) {
+		xen_fail(r, PVSR_E_SUSPEND, PVSR_STEP_HYPERCALL, 0,
+			 __HYPERVISOR_sched_op, SCHEDOP_shutdown, ret);
+		return back_out(p, r, &b, start);
+	}
+	return ret ? 1 : 0;
+}
+
+/* After the hypercall: the boot vCPU's own state, then the others. */
+static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
+		      uint64_t *mark)
+{
+	enum pvsr_resume_kind kind = new_domain ? PVSR_RESUME_NEW_DOMAIN :
+						  PVSR_RESUME_CANCELLED;
+	long rc;
+
+	r->kind = kind;
+	if (pvsr_arch_post_suspend(p->arch, new_domain, &r->error))
+		p->ops->panic("arch post-suspend failed", &r->error);
+	if (new_domain) {
+		rc = p->ops->register_vcpu_info(0);
+		if (rc) {
+			xen_fail(r, PVSR_E_VCPU_INFO, PVSR_STEP_POST_SUSPEND, 0,
+				 __HYPERVISOR_vcpu_op,
+				 VCPUOP_register_vcpu_info, rc);
+			p->ops->panic("vcpu_info of vCPU 0", &r->error);
+		}
+		pvsr_evtchn_forget_ports(p->evtchns);
+	}
+	if (p->ops->vcpu_resume(0, kind, &r->error))
+		p->ops->panic("vCPU 0 resume failed", &r->error);
+	phase_done(p, r, PVSR_PHASE_REBIND, mark);
+	if (bring_back(p, r, kind, p->nr_vcpus))
+		p->ops->panic("bringing the parked vCPUs back failed",
+			      &r->error);
+	phase_done(p, r, PVSR_PHASE_REBUILD, mark);
+	pvsr_hooks_resume_from(p, 0, kind);
+}
+
+int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
+{
+	uint64_t start, mark;
+	int expected = 0, rc;
+
+	if (p->ops->this_vcpu() != 0)
+		return pvsr_fail(&r->error, PVSR_E_NOT_BOOT_VCPU,
+				 PVSR_STEP_REQUEST, p->ops->this_vcpu(), -1,
+				 -1, 0);
+	if (!__atomic_compare_exchange_n(&p->busy, &expected, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return pvsr_fail(&r->error, PVSR_E_BUSY, PVSR_STEP_REQUEST,
+				 PVSR_NO_VCPU, -1, -1, 0);
+	start = mark = p->ops->now_ns();
+	begin(p, r);
+	/* Xen wants vCPU 0's upcalls masked at the suspend hypercall. */
+	p->ops->mask_events(true);
+	rc = go_down(p, r, start, &mark);
+	if (rc < 0)
+		return rc;
+	come_back(p, r, rc == 0, &mark);
+	finish(p, r, start);
+	p->ops->mask_events(false);
+	return rc;
+}

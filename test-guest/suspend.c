@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The test guest embeds pvsr: it tells pvsr how to reach its vCPUs,
+ * clock, vcpu_info areas and memory, and does each vCPU's own setup when
+ * pvsr brings it back.
+ */
+#include "test-guest/suspend.h"
+#include "test-guest/smp.h"
+#include "test-guest/events.h"
+#include "test-guest/time.h"
+#include "test-guest/workload.h"
+#include "hypercall/hypercall.h"
+
+struct pvsr guest_pvsr;
+struct pvsr_arch guest_arch;
+static struct pvsr_vcpu_slot guest_slots[GUEST_MAX_VCPUS];
+
+static unsigned int op_this_vcpu(void)
+{
+	return this_cpu()->id;
+}
+
+static bool op_vcpu_online(unsigned int vcpu)
+{
+	return vcpu < guest_nr_vcpus &&
+	       __atomic_load_n(&guest_cpus[vcpu].online, __ATOMIC_ACQUIRE);
+}
+
+static void op_mask_events(bool mask)
+{
+	if (mask)
+		events_disable_local();
+	else
+		events_enable_local();
+}
+
+static void op_relax(void)
+{
+	pvsr_hyp_sched_yield();
+}
+
+/* vCPU 0 after a real resume: clock and the toolstack's channels. */
+static void boot_vcpu_new_domain(void)
+{
+	time_resync_after_resume();
+	console_init();
+}
+
+static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
+			  struct pvsr_error_detail *detail)
+{
+	long rc;
+	int err;
+
+	if (kind == PVSR_RESUME_NEW_DOMAIN) {
+		if (vcpu == 0)
+			boot_vcpu_new_domain();
+		/* A new domain starts with Xen's default periodic timer. */
+		rc = pvsr_hyp_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
+		if (rc)
+			return pvsr_fail(detail, PVSR_E_REBIND,
+					 PVSR_STEP_REBIND, vcpu,
+					 __HYPERVISOR_vcpu_op,
+					 VCPUOP_stop_periodic_timer, rc);
+	}
+	err = pvsr_evtchn_rebind_vcpu(&guest_evtchns, vcpu, detail);
+	if (err)
+		return err;
+	/* The one-shot timer did not survive (new domain) or may have
+	 * fired into a closed channel (cancelled): arm it again. */
+	rc = timer_arm_in(WORKLOAD_TICK_NS);
+	if (rc)
+		return pvsr_fail(detail, PVSR_E_REBIND, PVSR_STEP_REBIND, vcpu,
+				 __HYPERVISOR_set_timer_op, -1, rc);
+	return 0;
+}
+
+static __attribute__((noreturn)) void
+op_panic(const char *what, const struct pvsr_error_detail *d)
+{
+	panic("pvsr: %s: %s (step %s, vCPU %d, hypercall %d/%d, Xen %ld)",
+	      what, pvsr_strerror(d->code), pvsr_step_name(d->step), d->vcpu,
+	      d->hypercall, d->subop, d->xen_errno);
+}
+
+static const struct pvsr_ops guest_ops = {
+	.this_vcpu = op_this_vcpu,
+	.vcpu_online = op_vcpu_online,
+	.now_ns = time_now_ns,
+	.mask_events = op_mask_events,
+	.relax = op_relax,
+	.register_vcpu_info = smp_register_vcpu_info,
+	.vcpu_resume = op_vcpu_resume,
+	.panic = op_panic,
+};
+
+static unsigned long arch_virt_to_mfn(const void *va)
+{
+	return virt_to_mfn(va);
+}
+
+static unsigned long arch_mfn_to_pfn(unsigned long mfn)
+{
+	return mfn_to_pfn(mfn);
+}
+
+void guest_park_handler(evtchn_port_t port, void *data)
+{
+	(void)port, (void)data;
+	pvsr_park_this_vcpu(&guest_pvsr);
+}
+
+void guest_suspend_init(void)
+{
+	int rc;
+
+	guest_arch.start_info = guest_start_info;
+	guest_arch.shared_info_va = (unsigned long)guest_shared_info;
+	guest_arch.p2m = (unsigned long *)guest_start_info->mfn_list;
+	guest_arch.nr_pfns = guest_start_info->nr_pages;
+	guest_arch.virt_to_mfn = arch_virt_to_mfn;
+	guest_arch.mfn_to_pfn = arch_mfn_to_pfn;
+	guest_arch.vcpu_state = smp_arch_state;
+	rc = pvsr_arch_publish_p2m(&guest_arch);
+	if (rc)
+		panic("publishing the P2M frame list failed: %s",
+		      pvsr_strerror(-rc));
+	rc = pvsr_init(&guest_pvsr, &guest_ops, &guest_evtchns, &guest_arch,
+		       IPI_PARK, guest_nr_vcpus, guest_slots);
+	if (rc)
+		panic("pvsr_init failed: %s", pvsr_strerror(-rc));
+}
+
+void guest_print_report(unsigned int cycle, int rc,
+			const struct pvsr_report *r)
+{
+	const struct pvsr_error_detail *e = &r->error;
+	unsigned int v;
+
+	printk("# pvsr-report cycle=%u rc=%d return=%d", cycle, rc,
+	       r->hypercall_ret);
+	for (v = 0; v < PVSR_PHASE_COUNT; v++)
+		printk(" %s=%llu", pvsr_phase_name(v),
+		       (unsigned long long)r->phase_ns[v]);
+	printk(" vcpus=%u\n", r->nr_vcpus);
+	for (v = 1; v < r->nr_vcpus && v < PVSR_MAX_VCPUS; v++)
+		printk("# pvsr-vcpu cycle=%u vcpu=%u outcome=%d park=%llu resume=%llu\n",
+		       cycle, v, r->vcpu[v].outcome,
+		       (unsigned long long)r->vcpu[v].park_ns,
+		       (unsigned long long)r->vcpu[v].resume_ns);
+	if (rc < 0)
+		printk("# pvsr-error cycle=%u code=%s step=%s vcpu=%d hypercall=%d subop=%d xen_errno=%ld port=%u hook=%s\n",
+		       cycle, pvsr_strerror(e->code), pvsr_step_name(e->step),
+		       e->vcpu, e->hypercall, e->subop, e->xen_errno, e->port,
+		       e->hook ? e->hook : "-");
+}

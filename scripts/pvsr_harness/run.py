@@ -184,6 +184,16 @@ def parse_shutdowns(text):
             for m in _SHUTDOWN.finditer(text)]
 
 
+def runtime_xen_lines(text):
+    """Xen log lines after its boot (where guest faults show up)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "Freed" in line and "init memory" in line:
+            lines = lines[i + 1:]
+            break
+    return [line for line in lines if "PCI add device" not in line]
+
+
 def parse_xl_info(text):
     info = {}
     for line in text.splitlines():
@@ -466,8 +476,13 @@ class Run:
             out = _tail(step.get(name, {}).get("output", ""), 5)
             self.fail("xl %s failed: %s" % (name, " | ".join(out)))
         elif outcome == "guest-failed":
-            self.fail("guest reported failure or never reached: %s"
-                      % self.result.get("failed_waiting_for", "?"))
+            self.fail("guest reported 'failed' or never reached xenstore state %s "
+                      "within %d s" % (self.result.get("failed_waiting_for", "?"),
+                                       a.guest_timeout))
+        elif "failed_waiting_for" in self.result:
+            how = {"gone": "powered off", "crashed": "crashed"}.get(outcome, "was")
+            self.fail("guest %s before reaching xenstore state %s"
+                      % (how, self.result["failed_waiting_for"]))
         elif outcome == "gone" and self.result.get("scenario_rc", "0") != "0":
             self.fail("scenario exited %s" % self.result.get("scenario_rc"))
         self.shutdowns = parse_shutdowns(_read(step["xl-guest-log"]["output"])) \
@@ -508,10 +523,10 @@ class Run:
                 lines = _tail(path, 40)
                 print("---- guest console %s (last %d lines) ----" % (rel(path), len(lines)))
                 print("\n".join(lines))
-        xl_dmesg = _tail(self.xen_log, 30)
-        print("---- xl dmesg / Xen log %s (last %d lines) ----"
+        xl_dmesg = runtime_xen_lines(_read(self.xen_log))[-40:]
+        print("---- xl dmesg %s: last %d lines after Xen's own boot ----"
               % (rel(self.xen_log), len(xl_dmesg)))
-        print("\n".join(xl_dmesg))
+        print("\n".join(xl_dmesg) if xl_dmesg else "(nothing after boot)")
         for s in self.steps:
             if s["name"].startswith("xenctx-v"):
                 print("---- %s -a <domid> %s (%s) ----" % (

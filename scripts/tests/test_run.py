@@ -12,14 +12,15 @@ from fakexen import run_job
 
 
 def fake_run(tmp, mode, marks=("init-start", "toolstack-up", "job-done"),
-             serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n", xl_log=None):
-    rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1)
+             serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n", xl_log=None,
+             scenario="boot"):
+    rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1, scenario=scenario)
     if xl_log is not None:
         for st in jobmod.read_steps(jobdir):
             if st["name"] == "xl-guest-log":
                 with open(st["output"], "w") as f:
                     f.write(xl_log)
-    args = argparse.Namespace(scenario="boot", vcpus=2, memory=128, cycles=1,
+    args = argparse.Namespace(scenario=scenario, vcpus=2, memory=128, cycles=1,
                               accel="auto", guest_timeout=1, json=None)
     r = runmod.Run(args, progress=lambda msg: None)
     r.logs = jobdir
@@ -81,6 +82,20 @@ class VerdictTest(unittest.TestCase):
             self.assertFalse(d["passed"])
             self.assertIn("xl create failed", d["error"])
             self.assertIn("libxl: error: fake", d["error"])
+
+    def test_guest_never_ready(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "hang", scenario="checkpoint")
+            self.assertFalse(d["passed"])
+            self.assertIn("never reached xenstore state ready", d["error"])
+
+    def test_save_restore_passes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "running", scenario="save-restore")
+            self.assertTrue(d["passed"], d.get("error"))
+            names = [s["name"] for s in d["timings_s"]["steps"]]
+            self.assertIn("save-1", names)
+            self.assertIn("restore-1", names)
 
     def test_toolstack_never_up_is_infra(self):
         with tempfile.TemporaryDirectory() as tmp:

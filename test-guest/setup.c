@@ -99,6 +99,7 @@ void guest_start(start_info_t *si)
 	cpu_local_setup();
 	workload_cpu_start();
 	smp_bring_up_all();
+	guest_suspend_init();
 	printk("pvsr-guest: %u vCPUs online\n", smp_online_count());
 	scenario_main();
 	guest_poweroff();

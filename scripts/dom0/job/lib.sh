@@ -80,10 +80,18 @@ last_out() {
 wait_until() {
 	_deadline=$(awk -v t="$(uptime_s)" -v d="$1" 'BEGIN { printf "%d", t + d + 1 }')
 	shift
+	_polls=0
 	while :; do
-		"$@" && return 0
+		_polls=$((_polls + 1))
+		if "$@"; then
+			echo "condition met after $_polls poll(s)"
+			return 0
+		fi
 		_now=$(uptime_s)
-		[ "${_now%.*}" -ge "$_deadline" ] && return 1
+		if [ "${_now%.*}" -ge "$_deadline" ]; then
+			echo "deadline passed after $_polls poll(s)"
+			return 1
+		fi
 		sleep 0.2
 	done
 }

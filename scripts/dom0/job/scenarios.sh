@@ -41,7 +41,11 @@ guest_state() {
 
 # Condition for wait_until: the guest has powered off (gone) or crashed.
 guest_ended() {
-	case $(guest_state) in
+	_gs=$(guest_state)
+	# Log each change of state (into the step's output), not every poll.
+	[ "$_gs" != "${_last_gs:-}" ] && echo "$(uptime_s) s: xl list state $_gs"
+	_last_gs=$_gs
+	case $_gs in
 	gone) echo gone > "$PVSR_OUT/guest-end" ;;
 	*c*) echo crashed > "$PVSR_OUT/guest-end" ;;
 	*) return 1 ;;
@@ -89,6 +93,8 @@ wait_guest_end() {
 state_reached() {
 	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
 	echo "$_s" > "$PVSR_OUT/guest-xs-state"
+	[ "$_s" != "${_last_xs:-}" ] && echo "$(uptime_s) s: data/pvsr/state '$_s'"
+	_last_xs=$_s
 	[ "$_s" = "$WANT" ] && return 0
 	[ "$_s" = failed ] && return 0
 	guest_ended

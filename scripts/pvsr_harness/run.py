@@ -383,6 +383,7 @@ class Run:
             if kind == "eof":
                 eof = True
             elif kind == "xen":
+                self.marks.setdefault("xen", now)
                 self.phase = "Xen booting"
                 self.note("Xen %s booting" % val)
             elif kind == "linux":
@@ -562,6 +563,14 @@ class Run:
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
                 "create": step["create"]["duration"] if "create" in step else None,
                 "total": round(total, 2),
+                # Host seconds from QEMU's start to each phase.
+                "phases": {k: round(self.marks[m] - self.t_qemu, 2)
+                           for k, m in (("xen", "xen"), ("dom0_kernel", "dom0_kernel"),
+                                        ("dom0_initramfs", "initrd-start"),
+                                        ("dom0_init", "init-start"),
+                                        ("toolstack_up", "toolstack-up"),
+                                        ("job_done", "job-done"))
+                           if m in self.marks},
                 "steps": [{"name": s["name"], "rc": s["rc"], "duration": s["duration"]}
                           for s in self.steps],
             },

@@ -277,8 +277,12 @@ class Run:
             self.logs = os.path.abspath(a.logs)
         else:
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            self.logs = os.path.join(REPO_ROOT, "build", "harness",
-                                     "%s-%dv-%s" % (a.scenario, a.vcpus, stamp))
+            base = os.path.join(REPO_ROOT, "build", "harness",
+                                "%s-%dv-%s" % (a.scenario, a.vcpus, stamp))
+            self.logs, n = base, 1
+            while os.path.exists(self.logs):     # two runs in one second
+                n += 1
+                self.logs = "%s-%d" % (base, n)
         if os.path.exists(os.path.join(self.logs, "out")):
             shutil.rmtree(os.path.join(self.logs, "out"))
         os.makedirs(self.logs, exist_ok=True)

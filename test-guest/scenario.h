@@ -12,6 +12,7 @@ void scenario_main(void);
 /* Boot checks, one table per area; each ends with a NULL name. */
 extern const struct ktap_case boot_cases[];
 extern const struct ktap_case smp_cases[];
+extern const struct ktap_case pt_cases[];
 extern const struct ktap_case suspend_cases[];
 
 unsigned int ktap_count(const struct ktap_case *cases);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A real ring-3 task: its own page table (an L4 holding only user
+ * mappings), one code page and one data page, entered with
+ * HYPERVISOR_iret and left through a trap.
+ *
+ * The task runs one program (user_entry.S): it reads a word of its own
+ * data page and copies it, then loads from a probe address the kernel
+ * chose, records that the load worked, and ends by loading from an
+ * address that is never mapped. Every run therefore comes back as a #PF,
+ * and the fault address says how far it got: the exit address (it ran to
+ * the end) or the probe address (the probe faulted).
+ */
+#ifndef PVSR_TEST_GUEST_USER_H
+#define PVSR_TEST_GUEST_USER_H
+
+/* The task's address space (the lower, user half). */
+#define USER_CODE_VA	0x400000UL
+#define USER_DATA_VA	0x401000UL
+/* Never mapped: the program ends with a load from here. */
+#define USER_EXIT_VA	0x10000UL
+
+/* Layout of the data page, shared by the program and the kernel. */
+#define USER_PAGE_OWN_VALUE	0	/* written by the kernel */
+#define USER_PAGE_OWN_SEEN	8	/* what the task read there */
+#define USER_PAGE_PROBE_SEEN	16	/* what the task read at the probe */
+#define USER_PAGE_PROBE_DONE	24	/* 1 once the probe load worked */
+
+#ifndef __ASSEMBLY__
+#include "test-guest/traps.h"
+
+struct user_page {
+	uint64_t own_value;
+	uint64_t own_seen;
+	uint64_t probe_seen;
+	uint64_t probe_done;
+};
+
+struct user_run_result {
+	struct trap_fixup trap;	/* how user mode ended */
+	uint64_t own_seen;
+	bool probe_done;
+	uint64_t probe_seen;
+};
+
+/*
+ * Build the task (page table, pages) once; later calls return the first
+ * result. 0 or a negative Xen errno.
+ */
+long user_task_init(void);
+
+/*
+ * Run the program once on the calling vCPU, with own_value in its data
+ * page and probe_va as the probe. Returns 0 with *res filled, or a
+ * negative Xen errno if user mode could not be entered.
+ */
+long user_run_probe(uint64_t own_value, unsigned long probe_va,
+		    struct user_run_result *res);
+
+/*
+ * The task's L4, for what must rebuild a vCPU's context after a resume
+ * (pvsr_vcpu_arch_state.user_l4_mfn): 0 before user_task_init().
+ * Only the PFN is kept; the MFN is looked up in this domain's P2M.
+ */
+unsigned long user_l4_pfn(void);
+uint64_t user_l4_mfn(void);
+
+/* The entry to ring 3 (user_entry.S): a program and three arguments. */
+void user_enter(unsigned long rip, unsigned long rsp, unsigned long arg0,
+		unsigned long arg1, unsigned long arg2)
+	__attribute__((noreturn));
+extern const char user_code_start[], user_code_end[];
+#endif
+
+#endif /* PVSR_TEST_GUEST_USER_H */

@@ -40,11 +40,13 @@ void scenario_main(void)
 		return;
 	}
 	ktap_begin(ktap_count(boot_cases) + ktap_count(smp_cases) +
-		   ktap_count(pt_cases) + ktap_count(suspend_cases));
+		   ktap_count(pt_cases) + ktap_count(suspend_cases) +
+		   ktap_count(xenstore_cases));
 	ktap_run_all(boot_cases);
 	ktap_run_all(smp_cases);
 	ktap_run_all(pt_cases);
 	ktap_run_all(suspend_cases);
+	ktap_run_all(xenstore_cases);
 	ktap_diag("boot: %u of %u tests failed", ktap_failures(),
 		  ktap_reported());
 }

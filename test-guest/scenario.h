@@ -14,6 +14,7 @@ extern const struct ktap_case boot_cases[];
 extern const struct ktap_case smp_cases[];
 extern const struct ktap_case pt_cases[];
 extern const struct ktap_case suspend_cases[];
+extern const struct ktap_case xenstore_cases[];
 
 unsigned int ktap_count(const struct ktap_case *cases);
 void ktap_run_all(const struct ktap_case *cases);

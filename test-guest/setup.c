@@ -9,6 +9,7 @@
 #include "test-guest/workload.h"
 #include "test-guest/events.h"
 #include "test-guest/suspend.h"
+#include "test-guest/xenstore.h"
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
@@ -97,6 +98,7 @@ void guest_start(start_info_t *si)
 	events_init();
 	smp_boot_cpu_init();
 	cpu_local_setup();
+	xs_init();
 	workload_cpu_start();
 	smp_bring_up_all();
 	guest_suspend_init();

@@ -4,9 +4,9 @@
  *
  * Xen's domain builder lays out, from PFN 0: the kernel image, the P2M
  * list, start_info, the xenstore and console pages, the initial page
- * tables and a one-page boot stack, and maps all of it (rounded up to
- * 4 MiB) at GUEST_VIRT_BASE + PFN * 4 KiB: the "direct map". Everything
- * above that is free. Plain pages come from the bottom of the free range
+ * tables and a one-page boot stack, and maps all of it, with some slack
+ * rounded up to 4 MiB, at GUEST_VIRT_BASE + PFN * 4 KiB: the "direct
+ * map". Every frame above the boot stack is free. Plain pages come from the bottom of the free range
  * (inside the direct map, so the kernel can write them through
  * pfn_to_virt); page tables come from the top (usually outside it, mapped
  * nowhere), and are read through a scratch mapping when needed.
@@ -21,11 +21,9 @@
 #define PT_INDEX_MASK 511UL
 #define PT_ENTRY_SIZE sizeof(pvsr_pte_t)
 
-extern char _end[];
-
 static bool mm_ready;
 static uint64_t nr_pages;
-/* [direct_map_start, direct_map_end): PFNs that pfn_to_virt() reaches. */
+/* [0, direct_map_end): the PFNs that pfn_to_virt() reaches. */
 static unsigned long direct_map_end;
 /* Free frames: [low_next, high_next). */
 static unsigned long low_next, high_next;
@@ -86,8 +84,8 @@ static int own_pfn_of(uint64_t mfn, unsigned long *pfn)
  */
 static void *scratch_map(uint64_t mfn, bool writable)
 {
-	pvsr_pte_t pte = pvsr_pte_kernel_leaf(mfn, writable ?
-						   PVSR_PROT_WRITE : 0);
+	pvsr_pte_t pte =
+		pvsr_pte_kernel_leaf(mfn, writable ? PVSR_PROT_WRITE : 0);
 
 	if (pvsr_hyp_update_va_mapping((unsigned long)scratch_page, pte,
 				       UVMF_INVLPG | UVMF_LOCAL))
@@ -115,8 +113,7 @@ static const pvsr_pte_t *table_view(uint64_t mfn)
 	return frame_view(pfn, false);
 }
 
-static int read_entry(uint64_t table_mfn, unsigned int index,
-		      pvsr_pte_t *entry)
+static int read_entry(uint64_t table_mfn, unsigned int index, pvsr_pte_t *entry)
 {
 	const pvsr_pte_t *table = table_view(table_mfn);
 
@@ -266,6 +263,7 @@ void mm_init(void)
 	if (first_free >= nr_pages)
 		panic("no free frames: first free PFN %#lx of %#llx",
 		      first_free, (unsigned long long)nr_pages);
+	/* The walk below reads the initial tables, all below first_free. */
 	direct_map_end = first_free;
 	direct_map_end = find_direct_map_end(first_free);
 	low_next = first_free;
@@ -422,8 +420,7 @@ static long map_locked(uint64_t root_mfn, unsigned long va, pvsr_pte_t leaf,
 	rc = read_entry(mfn, va_index(va, PVSR_PT_L1), old);
 	if (rc)
 		return rc;
-	return mmu_update_one(entry_maddr(mfn, va_index(va, PVSR_PT_L1)),
-			      leaf);
+	return mmu_update_one(entry_maddr(mfn, va_index(va, PVSR_PT_L1)), leaf);
 }
 
 long mm_map(uint64_t root_mfn, unsigned long va, pvsr_pte_t leaf)
@@ -514,9 +511,9 @@ static int run_guarded(void (*write)(void *arg), void *arg)
 }
 
 struct pte_write {
-	volatile pvsr_pte_t *slot;
+	pvsr_pte_t *slot; /* in a read-only mapping: Xen emulates */
 	pvsr_pte_t val;
-	pvsr_pte_t expected;	/* CAS: in, and what memory held: out */
+	pvsr_pte_t expected; /* CAS: in, and what memory held: out */
 	bool swapped;
 };
 
@@ -524,7 +521,7 @@ static void store_pte(void *arg)
 {
 	struct pte_write *w = arg;
 
-	*w->slot = w->val;
+	__atomic_store_n(w->slot, w->val, __ATOMIC_RELAXED);
 }
 
 /* Exactly this instruction, so that Xen's emulator sees a cmpxchg. */
@@ -543,7 +540,7 @@ static void cas_pte(void *arg)
 }
 
 /* Lock held. The entry's address in a read-only mapping of its table. */
-static volatile pvsr_pte_t *entry_slot(const struct mm_pte_ref *ref)
+static pvsr_pte_t *entry_slot(const struct mm_pte_ref *ref)
 {
 	const pvsr_pte_t *table;
 
@@ -552,7 +549,7 @@ static volatile pvsr_pte_t *entry_slot(const struct mm_pte_ref *ref)
 	table = table_view(ref->table_mfn);
 	if (!table)
 		return NULL;
-	return (volatile pvsr_pte_t *)&table[ref->index];
+	return (pvsr_pte_t *)&table[ref->index];
 }
 
 int mm_pte_store(const struct mm_pte_ref *ref, pvsr_pte_t val)

@@ -27,12 +27,15 @@
 #define MM_VMAP_BASE 0xffffc90000000000UL
 #define MM_VMAP_SIZE (1UL << 30)
 
+/* The end of the kernel image (guest.lds). */
+extern char _end[];
+
 /* One page-table entry: where it lives and what was in memory there. */
 struct mm_pte_ref {
 	uint64_t table_mfn;
 	unsigned int index;
-	enum pvsr_pt_level level;	/* of the table */
-	pvsr_pte_t entry;		/* as read, i.e. as Xen wrote it */
+	enum pvsr_pt_level level; /* of the table */
+	pvsr_pte_t entry; /* as read, i.e. as Xen wrote it */
 };
 
 /* Once, before anything else here; later calls do nothing. */

@@ -6,6 +6,7 @@
  */
 #include "test-guest/mm.h"
 #include "test-guest/user.h"
+#include "test-guest/events.h"
 #include "test-guest/scenario.h"
 #include "test-guest/time.h"
 #include "test-guest/workload.h"
@@ -13,13 +14,15 @@
 #include "hypercall/hypercall.h"
 
 /* #PF error code bits (x86 architecture). */
-#define X86_PF_PRESENT	(1UL << 0)
-#define X86_PF_USER	(1UL << 2)
+#define X86_PF_USER (1UL << 2)
 
 /* Where pte_cas_update maps its two test frames, in turn. */
-#define CAS_TEST_VA	MM_VMAP_BASE
-#define PATTERN_A	0xa11ce5a11ce5a11cULL
-#define PATTERN_B	0xb0bb0bb0bb0bb0b0ULL
+#define CAS_TEST_VA MM_VMAP_BASE
+#define PATTERN_A 0xa11ce5a11ce5a11cULL
+#define PATTERN_B 0xb0bb0bb0bb0bb0b0ULL
+
+/* Long enough in user mode for several 10 ms timer ticks to arrive. */
+#define USER_SPIN_NS (50 * NSEC_PER_MSEC)
 
 /* A kernel data page the ring-3 task tries to read. */
 static uint64_t kernel_probe_page[GUEST_PAGE_SIZE / sizeof(uint64_t)]
@@ -79,9 +82,10 @@ static void report_audit(const char *what, const struct pvsr_pt_audit *a)
 {
 	unsigned int i;
 
-	ktap_diag("%s: %lu tables, %lu present entries, %lu kernel leaves, %lu user leaves, %lu problems, %lu unreadable",
-		  what, a->tables, a->entries, a->kernel_leaves,
-		  a->user_leaves, a->problems, a->unreadable);
+	ktap_diag(
+		"%s: %lu tables, %lu present entries, %lu kernel leaves, %lu user leaves, %lu problems, %lu unreadable",
+		what, a->tables, a->entries, a->kernel_leaves, a->user_leaves,
+		a->problems, a->unreadable);
 	for (i = 0; i < a->nr_findings; i++) {
 		const struct pvsr_pt_finding *f = &a->findings[i];
 
@@ -96,8 +100,7 @@ static void report_audit(const char *what, const struct pvsr_pt_audit *a)
 			  a->first_read_error);
 }
 
-static void audit_tree(struct ktap_ctx *ctx, const char *what,
-		       uint64_t l4_mfn)
+static void audit_tree(struct ktap_ctx *ctx, const char *what, uint64_t l4_mfn)
 {
 	pvsr_pt_audit_init(&audit, read_table, NULL);
 	pvsr_pt_audit_run(&audit, l4_mfn);
@@ -127,7 +130,7 @@ static void pte_policy_audit(struct ktap_ctx *ctx)
 /* What the CAS test needs: two frames, one L1 entry, its mapping. */
 struct cas_test {
 	uint64_t *frame[2];
-	pvsr_pte_t leaf[2];	/* as the guest builds them */
+	pvsr_pte_t leaf[2]; /* as the guest builds them */
 	struct mm_pte_ref ref;
 };
 
@@ -158,7 +161,7 @@ static bool cas_setup(struct ktap_ctx *ctx, struct cas_test *t)
 
 static uint64_t read_test_page(void)
 {
-	return *(volatile uint64_t *)CAS_TEST_VA;
+	return __atomic_load_n((uint64_t *)CAS_TEST_VA, __ATOMIC_RELAXED);
 }
 
 /* After an update of the entry: flush, read back, check the mapping. */
@@ -167,6 +170,7 @@ static pvsr_pte_t expect_mapping(struct ktap_ctx *ctx, struct cas_test *t,
 {
 	static const uint64_t pattern[2] = { PATTERN_A, PATTERN_B };
 	long rc = mm_flush_va(CAS_TEST_VA);
+	enum pvsr_pte_problem problem;
 	uint64_t seen;
 
 	KTAP_EXPECT(ctx, rc == 0, "INVLPG_ALL failed: %ld", rc);
@@ -180,12 +184,10 @@ static pvsr_pte_t expect_mapping(struct ktap_ctx *ctx, struct cas_test *t,
 		    "after %s: entry %#llx is not the mapping %#llx", how,
 		    (unsigned long long)t->ref.entry,
 		    (unsigned long long)t->leaf[which]);
-	KTAP_EXPECT(ctx, pvsr_pte_check(t->ref.entry, PVSR_PT_L1,
-					PVSR_PTE_KERNEL) == PVSR_PTE_OK,
-		    "after %s: entry %#llx: %s", how,
-		    (unsigned long long)t->ref.entry,
-		    pvsr_pte_problem_name(pvsr_pte_check(
-			    t->ref.entry, PVSR_PT_L1, PVSR_PTE_KERNEL)));
+	problem = pvsr_pte_check(t->ref.entry, PVSR_PT_L1, PVSR_PTE_KERNEL);
+	KTAP_EXPECT(ctx, problem == PVSR_PTE_OK, "after %s: entry %#llx: %s",
+		    how, (unsigned long long)t->ref.entry,
+		    pvsr_pte_problem_name(problem));
 	return t->ref.entry;
 }
 
@@ -221,8 +223,9 @@ static void pte_cas_update(struct ktap_ctx *ctx)
 	if (mmu_a != t.leaf[0])
 		expect_cas_refused(ctx, &t, t.leaf[0], "the built entry");
 
-	if (!KTAP_EXPECT(ctx, pvsr_pte_cas_expected(t.ref.entry, t.leaf[0],
-						    &expected),
+	if (!KTAP_EXPECT(ctx,
+			 pvsr_pte_cas_expected(t.ref.entry, t.leaf[0],
+					       &expected),
 			 "entry %#llx does not map A",
 			 (unsigned long long)t.ref.entry))
 		return;
@@ -257,18 +260,19 @@ static void pte_cas_update(struct ktap_ctx *ctx)
 
 static void diag_run(const char *what, const struct user_run_result *r)
 {
-	ktap_diag("%s: vector %lu error %#lx at %#lx (%s mode), CR2 %#lx, own %#llx, probe %s %#llx",
-		  what, r->trap.vector, r->trap.error_code, r->trap.rip,
-		  r->trap.from_user ? "user" : "kernel", r->trap.fault_address,
-		  (unsigned long long)r->own_seen,
-		  r->probe_done ? "read" : "not read",
-		  (unsigned long long)r->probe_seen);
+	ktap_diag(
+		"%s: vector %lu error %#lx at %#lx (%s mode), CR2 %#lx, own %#llx, probe %s %#llx",
+		what, r->trap.vector, r->trap.error_code, r->trap.rip,
+		r->trap.from_user ? "user" : "kernel", r->trap.fault_address,
+		(unsigned long long)r->own_seen,
+		r->probe_done ? "read" : "not read",
+		(unsigned long long)r->probe_seen);
 }
 
 /* Every run ends in a #PF from user mode; only where differs. */
 static bool expect_user_pf(struct ktap_ctx *ctx,
-			   const struct user_run_result *r,
-			   unsigned long cr2, const char *where)
+			   const struct user_run_result *r, unsigned long cr2,
+			   const char *where)
 {
 	bool ok = true;
 
@@ -291,27 +295,75 @@ static uint64_t next_value(void)
 	return 0x7e57da7a00000000ULL + ++counter;
 }
 
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Xen's scale: ns = ((tsc << shift) * mul) >> 32, shift may be < 0. */
+static uint64_t ns_to_tsc(uint64_t ns)
+{
+	const struct vcpu_time_info *t = &this_cpu()->vcpu_info->time;
+	uint64_t cycles = (ns << 32) / t->tsc_to_system_mul;
+
+	if (t->tsc_shift >= 0)
+		return cycles >> t->tsc_shift;
+	return cycles << -t->tsc_shift;
+}
+
+/*
+ * Events stay off in the kernel around the run, so every timer tick
+ * counted meanwhile was taken in user mode: Xen bounced it onto the
+ * kernel stack set for user mode and returned to user mode after it.
+ */
+static void expect_events_in_user_mode(struct ktap_ctx *ctx,
+				       const struct workload_stats *before,
+				       const struct workload_stats *after)
+{
+	ktap_diag("%llu timer ticks taken in user mode",
+		  (unsigned long long)(after->ticks - before->ticks));
+	KTAP_EXPECT(ctx, after->ticks > before->ticks,
+		    "no timer event reached the vCPU in %llu ms of user mode",
+		    USER_SPIN_NS / NSEC_PER_MSEC);
+	KTAP_EXPECT(ctx, after->identity_errors == before->identity_errors,
+		    "an event taken in user mode ran off the vCPU's stack");
+}
+
 static void user_can_read_user(struct ktap_ctx *ctx)
 {
+	struct user_run_args args = {
+		.own_value = next_value(),
+		.probe_va = USER_DATA_VA + USER_PAGE_OWN_VALUE,
+	};
+	struct workload_stats before, after;
+	unsigned int cpu = this_cpu()->id;
 	struct user_run_result r;
-	uint64_t value = next_value();
 	long rc;
 
 	if (!pt_prepare(ctx))
 		return;
-	rc = user_run_probe(value, USER_DATA_VA + USER_PAGE_OWN_VALUE, &r);
+	events_disable_local();
+	workload_snapshot(cpu, &before);
+	args.spin_until_tsc = rdtsc() + ns_to_tsc(USER_SPIN_NS);
+	rc = user_run(&args, &r);
+	workload_snapshot(cpu, &after);
+	events_enable_local();
 	if (!KTAP_EXPECT(ctx, rc == 0, "entering user mode failed: %ld", rc))
 		return;
 	diag_run("ring 3 reading its own page", &r);
 	expect_user_pf(ctx, &r, USER_EXIT_VA, "the exit address");
-	KTAP_EXPECT(ctx, r.own_seen == value,
+	KTAP_EXPECT(ctx, r.own_seen == args.own_value,
 		    "ring 3 read %#llx from its page, the kernel put %#llx",
 		    (unsigned long long)r.own_seen,
-		    (unsigned long long)value);
-	KTAP_EXPECT(ctx, r.probe_done && r.probe_seen == value,
+		    (unsigned long long)args.own_value);
+	KTAP_EXPECT(ctx, r.probe_done && r.probe_seen == args.own_value,
 		    "second read of its page: %s %#llx",
 		    r.probe_done ? "got" : "faulted,",
 		    (unsigned long long)r.probe_seen);
+	expect_events_in_user_mode(ctx, &before, &after);
 }
 
 /* After the fault the guest runs on: events, ticks, user mode again. */
@@ -319,6 +371,8 @@ static void expect_carries_on(struct ktap_ctx *ctx)
 {
 	struct guest_cpu *cpu = this_cpu();
 	struct workload_stats before, now;
+	struct user_run_args args = { .own_value = 1,
+				      .probe_va = USER_DATA_VA };
 	struct user_run_result r;
 	uint64_t deadline = time_now_ns() + 2 * NSEC_PER_SEC;
 	long rc;
@@ -332,7 +386,7 @@ static void expect_carries_on(struct ktap_ctx *ctx)
 	} while (now.ticks < before.ticks + 2 && time_now_ns() < deadline);
 	KTAP_EXPECT(ctx, now.ticks >= before.ticks + 2,
 		    "vCPU %u's timer stopped after the fault", cpu->id);
-	rc = user_run_probe(1, USER_DATA_VA, &r);
+	rc = user_run(&args, &r);
 	KTAP_EXPECT(ctx, rc == 0 && r.trap.fault_address == USER_EXIT_VA,
 		    "user mode does not run again (%ld, #PF at %#lx)", rc,
 		    r.trap.fault_address);
@@ -340,26 +394,29 @@ static void expect_carries_on(struct ktap_ctx *ctx)
 
 static void user_cannot_read_kernel(struct ktap_ctx *ctx)
 {
-	volatile uint64_t *secret = kernel_probe_page;
+	struct user_run_args args = {
+		.own_value = next_value(),
+		.probe_va = (unsigned long)kernel_probe_page,
+	};
 	struct user_run_result r;
-	uint64_t value = next_value();
 	long rc;
 
 	if (!pt_prepare(ctx))
 		return;
 	/* Just touched: a TLB entry that user mode could hit, if any. */
-	*secret = value ^ 0x5ec12e7;
-	rc = user_run_probe(value, (unsigned long)secret, &r);
+	__atomic_store_n(&kernel_probe_page[0], args.own_value ^ 0x5ec12e7,
+			 __ATOMIC_RELAXED);
+	rc = user_run(&args, &r);
 	if (!KTAP_EXPECT(ctx, rc == 0, "entering user mode failed: %ld", rc))
 		return;
 	diag_run("ring 3 reading the kernel", &r);
-	KTAP_EXPECT(ctx, r.own_seen == value,
+	KTAP_EXPECT(ctx, r.own_seen == args.own_value,
 		    "the task did not run (own page read %#llx)",
 		    (unsigned long long)r.own_seen);
 	KTAP_EXPECT(ctx, !r.probe_done,
-		    "ring 3 read kernel address %p and got %#llx",
-		    (void *)secret, (unsigned long long)r.probe_seen);
-	expect_user_pf(ctx, &r, (unsigned long)secret, "the kernel address");
+		    "ring 3 read kernel address %#lx and got %#llx",
+		    args.probe_va, (unsigned long long)r.probe_seen);
+	expect_user_pf(ctx, &r, args.probe_va, "the kernel address");
 	KTAP_EXPECT(ctx, r.trap.vector == PVSR_VEC_PF, "vector %lu",
 		    r.trap.vector);
 	expect_carries_on(ctx);

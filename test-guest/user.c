@@ -23,7 +23,9 @@ _Static_assert(offsetof(struct user_page, own_value) == USER_PAGE_OWN_VALUE &&
 		       offsetof(struct user_page, probe_seen) ==
 			       USER_PAGE_PROBE_SEEN &&
 		       offsetof(struct user_page, probe_done) ==
-			       USER_PAGE_PROBE_DONE,
+			       USER_PAGE_PROBE_DONE &&
+		       offsetof(struct user_page, spin_until_tsc) ==
+			       USER_PAGE_SPIN_UNTIL,
 	       "user_entry.S and struct user_page disagree");
 
 /*
@@ -33,10 +35,10 @@ _Static_assert(offsetof(struct user_page, own_value) == USER_PAGE_OWN_VALUE &&
 #define KERNEL_SP_GAP 128
 
 static struct {
-	long status;		/* of user_task_init(), once done */
+	long status; /* of user_task_init(), once done */
 	bool done;
 	unsigned long l4_pfn;
-	struct user_page *page;	/* the data page, in the direct map */
+	struct user_page *page; /* the data page, in the direct map */
 } task;
 
 /* Per vCPU: how a run gets back from user mode. */
@@ -160,8 +162,7 @@ static void collect(const struct user_cpu *uc, struct user_run_result *res)
 	res->probe_seen = page->probe_seen;
 }
 
-long user_run_probe(uint64_t own_value, unsigned long probe_va,
-		    struct user_run_result *res)
+long user_run(const struct user_run_args *args, struct user_run_result *res)
 {
 	struct guest_cpu *cpu = this_cpu();
 	struct user_cpu *uc = &user_cpus[cpu->id];
@@ -169,7 +170,10 @@ long user_run_probe(uint64_t own_value, unsigned long probe_va,
 
 	if (!user_l4_pfn())
 		return -XEN_ENOENT;
-	*task.page = (struct user_page){ .own_value = own_value };
+	*task.page = (struct user_page){
+		.own_value = args->own_value,
+		.spin_until_tsc = args->spin_until_tsc,
+	};
 	rc = use_task_page_table();
 	if (rc)
 		return rc;
@@ -184,7 +188,7 @@ long user_run_probe(uint64_t own_value, unsigned long probe_va,
 			return rc;
 		trap_fixup_arm(&uc->fixup);
 		user_enter(USER_CODE_VA, USER_DATA_VA + GUEST_PAGE_SIZE,
-			   USER_DATA_VA, probe_va, USER_EXIT_VA);
+			   USER_DATA_VA, args->probe_va, USER_EXIT_VA);
 	}
 	/*
 	 * Back in kernel mode (kernel page table and GS), through the #PF

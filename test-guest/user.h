@@ -4,10 +4,11 @@
  * mappings), one code page and one data page, entered with
  * HYPERVISOR_iret and left through a trap.
  *
- * The task runs one program (user_entry.S): it reads a word of its own
- * data page and copies it, then loads from a probe address the kernel
- * chose, records that the load worked, and ends by loading from an
- * address that is never mapped. Every run therefore comes back as a #PF,
+ * The task runs one program (user_entry.S): it spins until a TSC deadline
+ * (long enough for events to arrive in user mode, if asked to), reads a
+ * word of its own data page and copies it, then loads from a probe
+ * address the kernel chose, records that the load worked, and ends by
+ * loading from an address that is never mapped. Every run therefore comes back as a #PF,
  * and the fault address says how far it got: the exit address (it ran to
  * the end) or the probe address (the probe faulted).
  */
@@ -15,16 +16,17 @@
 #define PVSR_TEST_GUEST_USER_H
 
 /* The task's address space (the lower, user half). */
-#define USER_CODE_VA	0x400000UL
-#define USER_DATA_VA	0x401000UL
+#define USER_CODE_VA 0x400000UL
+#define USER_DATA_VA 0x401000UL
 /* Never mapped: the program ends with a load from here. */
-#define USER_EXIT_VA	0x10000UL
+#define USER_EXIT_VA 0x10000UL
 
 /* Layout of the data page, shared by the program and the kernel. */
-#define USER_PAGE_OWN_VALUE	0	/* written by the kernel */
-#define USER_PAGE_OWN_SEEN	8	/* what the task read there */
-#define USER_PAGE_PROBE_SEEN	16	/* what the task read at the probe */
-#define USER_PAGE_PROBE_DONE	24	/* 1 once the probe load worked */
+#define USER_PAGE_OWN_VALUE 0 /* written by the kernel */
+#define USER_PAGE_OWN_SEEN 8 /* what the task read there */
+#define USER_PAGE_PROBE_SEEN 16 /* what the task read at the probe */
+#define USER_PAGE_PROBE_DONE 24 /* 1 once the probe load worked */
+#define USER_PAGE_SPIN_UNTIL 32 /* TSC value to spin until first */
 
 #ifndef __ASSEMBLY__
 #include "test-guest/traps.h"
@@ -34,10 +36,17 @@ struct user_page {
 	uint64_t own_seen;
 	uint64_t probe_seen;
 	uint64_t probe_done;
+	uint64_t spin_until_tsc;
+};
+
+struct user_run_args {
+	uint64_t own_value; /* put in the task's data page */
+	unsigned long probe_va; /* what the task then loads from */
+	uint64_t spin_until_tsc; /* 0: no spinning */
 };
 
 struct user_run_result {
-	struct trap_fixup trap;	/* how user mode ended */
+	struct trap_fixup trap; /* how user mode ended */
 	uint64_t own_seen;
 	bool probe_done;
 	uint64_t probe_seen;
@@ -50,12 +59,11 @@ struct user_run_result {
 long user_task_init(void);
 
 /*
- * Run the program once on the calling vCPU, with own_value in its data
- * page and probe_va as the probe. Returns 0 with *res filled, or a
- * negative Xen errno if user mode could not be entered.
+ * Run the program once on the calling vCPU. User mode runs with events
+ * on; the caller's event mask is restored afterwards. Returns 0 with
+ * *res filled, or a negative Xen errno if user mode could not be entered.
  */
-long user_run_probe(uint64_t own_value, unsigned long probe_va,
-		    struct user_run_result *res);
+long user_run(const struct user_run_args *args, struct user_run_result *res);
 
 /*
  * The task's L4, for what must rebuild a vCPU's context after a resume

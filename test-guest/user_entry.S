@@ -46,19 +46,26 @@ user_enter:
 /*
  * The program, copied into the task's code page: position independent,
  * no stack. rdi: the task's data page, rsi: the probe address, rdx: the
- * exit address.
+ * exit address (kept in r9: rdtsc writes rdx).
  */
 	.section .rodata, "a"
 	.balign 16
 	.globl user_code_start
 	.globl user_code_end
 user_code_start:
+	movq	%rdx, %r9
+	movq	USER_PAGE_SPIN_UNTIL(%rdi), %r8
+1:	rdtsc
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	cmpq	%r8, %rax
+	jb	1b
 	movq	USER_PAGE_OWN_VALUE(%rdi), %rax
 	movq	%rax, USER_PAGE_OWN_SEEN(%rdi)
 	movq	(%rsi), %rax
 	movq	%rax, USER_PAGE_PROBE_SEEN(%rdi)
 	movq	$1, USER_PAGE_PROBE_DONE(%rdi)
-	movq	(%rdx), %rax
+	movq	(%r9), %rax
 	ud2
 user_code_end:
 

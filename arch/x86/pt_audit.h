@@ -28,9 +28,9 @@
 typedef int (*pvsr_pt_read_fn)(uint64_t mfn, pvsr_pte_t *table, void *arg);
 
 struct pvsr_pt_finding {
-	uint64_t va;			/* first address the entry maps */
+	uint64_t va; /* first address the entry maps */
 	enum pvsr_pt_level level;
-	pvsr_pte_t entry;		/* as read from the table */
+	pvsr_pte_t entry; /* as read from the table */
 	enum pvsr_pte_problem problem;
 };
 
@@ -38,12 +38,12 @@ struct pvsr_pt_audit {
 	pvsr_pt_read_fn read;
 	void *arg;
 	/* Results, accumulated over every pvsr_pt_audit_run(). */
-	unsigned long tables;		/* tables read */
-	unsigned long entries;		/* present entries checked */
+	unsigned long tables; /* tables read */
+	unsigned long entries; /* present entries checked */
 	unsigned long kernel_leaves;
 	unsigned long user_leaves;
 	unsigned long problems;
-	unsigned long unreadable;	/* tables the callback could not read */
+	unsigned long unreadable; /* tables the callback could not read */
 	unsigned int nr_findings;
 	struct pvsr_pt_finding findings[PVSR_PT_AUDIT_MAX_FINDINGS];
 	int first_read_error;

@@ -1,9 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The scenario runner: which KTAP cases run, in which order.
+ * The scenario runner: which KTAP cases run, in which order, and for the
+ * suspend scenarios the loop that waits for the toolstack's requests.
+ *
+ *   boot          the boot checks, then power off;
+ *   save-restore  the boot checks, "ready", then per xl save/restore:
+ *   checkpoint    pvsr_suspend() and the resume checks (resume_<k>_*),
+ *   migrate       "resumed <k>"; power off when the harness asks.
+ *
+ * The plan is known up front (pvsr.cycles= on the command line), so a
+ * guest that stops early shows up as missing results, never as a pass.
  */
 #include "test-guest/guest.h"
 #include "test-guest/scenario.h"
+#include "test-guest/resume_check.h"
+#include "test-guest/suspend.h"
+#include "test-guest/xenstore.h"
+#include "test-guest/control.h"
+#include "test-guest/smp.h"
+#include "test-guest/time.h"
+
+/* Everything the boot scenario checks, in order. */
+static const struct ktap_case *const boot_tables[] = {
+	boot_cases, smp_cases, pt_cases, suspend_cases, xenstore_cases,
+};
+
+struct scenario {
+	const char *name;
+	int expected_return;	/* of the suspend hypercall; -2: no suspend */
+};
+
+static const struct scenario scenarios[] = {
+	{ "boot", -2 },
+	{ "save-restore", 0 },
+	{ "checkpoint", 1 },
+	{ "migrate", 0 },
+};
 
 unsigned int ktap_count(const struct ktap_case *cases)
 {
@@ -20,33 +52,128 @@ void ktap_run_all(const struct ktap_case *cases)
 		ktap_run(cases->name, cases->run);
 }
 
-static bool scenario_is(const char *name)
+static unsigned int boot_count(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(boot_tables); i++)
+		n += ktap_count(boot_tables[i]);
+	return n;
+}
+
+static void run_boot_checks(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(boot_tables); i++)
+		ktap_run_all(boot_tables[i]);
+	ktap_diag("boot checks: %u of %u failed", ktap_failures(),
+		  ktap_reported());
+}
+
+static const struct scenario *find_scenario(void)
 {
 	size_t len;
 	const char *s = cmdline_get("pvsr.scenario", &len);
+	unsigned int i;
 
 	if (!s)
-		return !strcmp(name, "boot");
-	return len == strlen(name) && !strncmp(s, name, len);
+		return &scenarios[0];
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (len == strlen(scenarios[i].name) &&
+		    !strncmp(s, scenarios[i].name, len))
+			return &scenarios[i];
+	return NULL;
+}
+
+/* The suspend scenarios' state, driven from vCPU 0's main loop. */
+static bool suspend_requested;
+static unsigned int cycles_done;
+
+static void on_suspend(void)
+{
+	suspend_requested = true;
+}
+
+static void final_report(void)
+{
+	ktap_diag("pvsr-guest: %u suspend cycles, %u of %u tests failed",
+		  cycles_done, ktap_failures(), ktap_reported());
+}
+
+static const struct control_ops scenario_control = {
+	.final_report = final_report,
+	.on_suspend = on_suspend,
+};
+
+static void publish(const char *state)
+{
+	int rc = xs_publish_state(state);
+
+	if (rc)
+		ktap_diag("publishing state '%s' failed: %s", state,
+			  xs_strerror(rc));
+}
+
+static void run_one_cycle(const struct scenario *sc)
+{
+	static struct resume_context ctx;
+	static struct pvsr_report report;
+	char state[32];
+	unsigned int failed;
+
+	cycles_done++;
+	resume_check_prepare(&ctx, cycles_done, sc->expected_return);
+	ctx.rc = pvsr_suspend(&guest_pvsr, &report);
+	ctx.report = &report;
+	control_done();
+	guest_print_report(cycles_done, ctx.rc, &report);
+	failed = resume_check_run(&ctx);
+	snprintf(state, sizeof(state), "resumed %u", cycles_done);
+	publish(failed ? "failed" : state);
+}
+
+/* Serve control/shutdown until the harness asks for a power-off. */
+static void serve_requests(const struct scenario *sc)
+{
+	for (;;) {
+		control_poll();
+		if (suspend_requested) {
+			suspend_requested = false;
+			run_one_cycle(sc);
+		}
+		xs_heartbeat();
+		time_delay_ns(20 * NSEC_PER_MSEC);
+	}
 }
 
 void scenario_main(void)
 {
-	if (!scenario_is("boot")) {
+	const struct scenario *sc = find_scenario();
+	unsigned long cycles = cmdline_get_ulong("pvsr.cycles", 1);
+	int rc;
+
+	if (!sc) {
 		ktap_begin(1);
 		ktap_report("scenario_known", false, NULL);
 		ktap_diag("unknown pvsr.scenario on the command line: %s",
 			  guest_cmdline);
 		return;
 	}
-	ktap_begin(ktap_count(boot_cases) + ktap_count(smp_cases) +
-		   ktap_count(pt_cases) + ktap_count(suspend_cases) +
-		   ktap_count(xenstore_cases));
-	ktap_run_all(boot_cases);
-	ktap_run_all(smp_cases);
-	ktap_run_all(pt_cases);
-	ktap_run_all(suspend_cases);
-	ktap_run_all(xenstore_cases);
-	ktap_diag("boot: %u of %u tests failed", ktap_failures(),
-		  ktap_reported());
+	if (sc->expected_return == -2) {
+		ktap_begin(boot_count());
+		run_boot_checks();
+		return;
+	}
+	ktap_begin(boot_count() + cycles * resume_check_count());
+	run_boot_checks();
+	rc = pvsr_hook_register(&guest_pvsr, &xs_pvsr_hook);
+	if (rc)
+		panic("registering the xenstore hook failed: %s",
+		      pvsr_strerror(-rc));
+	rc = control_init(&scenario_control);
+	if (rc)
+		panic("watching control/shutdown failed: %s", xs_strerror(rc));
+	publish(ktap_failures() ? "failed" : "ready");
+	serve_requests(sc);
 }

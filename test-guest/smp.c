@@ -7,6 +7,7 @@
 #include "test-guest/smp.h"
 #include "test-guest/traps.h"
 #include "test-guest/time.h"
+#include "test-guest/user.h"
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
@@ -66,6 +67,7 @@ void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st)
 	st->kernel_sp = guest_cpus[cpu].stack_top;
 	st->gs_base_kernel = (unsigned long)&guest_cpus[cpu];
 	st->kernel_l4_mfn = virt_to_mfn((void *)guest_start_info->pt_base);
+	st->user_l4_mfn = user_l4_mfn();
 	st->gdt_mfn = virt_to_mfn(gdt_pages[cpu]);
 	st->gdt_ents = GDT_ENTRIES;
 	st->traps = pvsr_trap_table;

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * After every resume the guest re-checks itself: each vCPU is back on
+ * its own stack with its own per-CPU data, the workloads carried on with
+ * no lost or duplicated sequence numbers and intact memory, timers fire
+ * everywhere, time did not go backwards.
+ */
+#include "test-guest/resume_check.h"
+#include "test-guest/smp.h"
+#include "test-guest/time.h"
+#include "test-guest/events.h"
+#include "test-guest/scenario.h"
+#include "hypercall/hypercall.h"
+
+#define PROGRESS_TIMEOUT_NS (30 * NSEC_PER_SEC)
+
+struct resume_case {
+	const char *name;
+	void (*run)(struct ktap_ctx *ctx, struct resume_context *rc);
+};
+
+void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
+			  int expected_return)
+{
+	unsigned int cpu;
+
+	rc->cycle = cycle;
+	rc->expected_return = expected_return;
+	rc->time_before_ns = time_now_ns();
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++)
+		workload_snapshot(cpu, &rc->before[cpu]);
+}
+
+static void check_return(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	const struct pvsr_error_detail *e = &rc->report->error;
+
+	KTAP_EXPECT(ctx, rc->rc >= 0,
+		    "pvsr_suspend failed: %s (step %s, vCPU %d, Xen %ld)",
+		    pvsr_strerror(-rc->rc), pvsr_step_name(e->step), e->vcpu,
+		    e->xen_errno);
+	KTAP_EXPECT(ctx, rc->expected_return < 0 ||
+				 rc->rc == rc->expected_return,
+		    "suspend hypercall came back with %d, expected %d", rc->rc,
+		    rc->expected_return);
+}
+
+static void check_vcpus_back(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	enum pvsr_vcpu_outcome want = rc->rc == 0 ? PVSR_VCPU_REBUILT :
+						    PVSR_VCPU_RESTARTED;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
+
+		KTAP_EXPECT(ctx, up == 1, "vCPU %u is_up %ld", cpu, up);
+		if (cpu)
+			KTAP_EXPECT(ctx, rc->report->vcpu[cpu].outcome == want,
+				    "vCPU %u outcome %d, expected %d", cpu,
+				    rc->report->vcpu[cpu].outcome, want);
+	}
+}
+
+typedef bool (*progress_fn)(const struct workload_stats *before,
+			    const struct workload_stats *now);
+
+/* Every vCPU makes progress (bounded wait); false names the laggard. */
+static bool wait_progress(struct ktap_ctx *ctx, struct resume_context *rc,
+			  progress_fn fn, const char *what)
+{
+	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
+	struct workload_stats now;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+		for (;;) {
+			workload_snapshot(cpu, &now);
+			if (fn(&rc->before[cpu], &now))
+				break;
+			if (time_now_ns() > deadline) {
+				KTAP_EXPECT(ctx, false,
+					    "vCPU %u made no %s progress after resume",
+					    cpu, what);
+				return false;
+			}
+			time_delay_ns(10 * NSEC_PER_MSEC);
+		}
+	}
+	return true;
+}
+
+static bool ticked(const struct workload_stats *b,
+		   const struct workload_stats *n)
+{
+	return n->ticks >= b->ticks + 5;
+}
+
+static bool pinged(const struct workload_stats *b,
+		   const struct workload_stats *n)
+{
+	return n->pings_acked >= b->pings_acked + 3 &&
+	       n->pings_seen >= b->pings_seen + 3;
+}
+
+static bool mem_cycled(const struct workload_stats *b,
+		       const struct workload_stats *n)
+{
+	return n->mem_rounds >= b->mem_rounds + 2;
+}
+
+static void check_own_stack(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	struct workload_stats now;
+	unsigned int cpu;
+
+	/* Ticks run identity checks: stack and %gs of the vCPU itself. */
+	wait_progress(ctx, rc, ticked, "timer");
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+		workload_snapshot(cpu, &now);
+		KTAP_EXPECT(ctx, now.identity_errors == 0,
+			    "vCPU %u ran on a foreign stack or per-CPU area",
+			    cpu);
+	}
+}
+
+static void check_ipi_sequence(struct ktap_ctx *ctx,
+			       struct resume_context *rc)
+{
+	struct workload_stats now;
+	unsigned int cpu;
+
+	wait_progress(ctx, rc, pinged, "ping-pong");
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+		workload_snapshot(cpu, &now);
+		KTAP_EXPECT(ctx, now.seq_errors == 0,
+			    "vCPU %u: %llu lost, duplicated or backwards sequence numbers",
+			    cpu, (unsigned long long)now.seq_errors);
+	}
+}
+
+static void check_memory(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	struct workload_stats now;
+	unsigned int cpu;
+
+	wait_progress(ctx, rc, mem_cycled, "memory");
+	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+		workload_snapshot(cpu, &now);
+		KTAP_EXPECT(ctx, now.mem_errors == 0,
+			    "vCPU %u: %llu checksum mismatches", cpu,
+			    (unsigned long long)now.mem_errors);
+	}
+}
+
+static void check_timers(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	wait_progress(ctx, rc, ticked, "timer");
+}
+
+static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	uint64_t now = time_now_ns();
+
+	KTAP_EXPECT(ctx, now >= rc->time_before_ns,
+		    "time went backwards: %llu before, %llu after",
+		    (unsigned long long)rc->time_before_ns,
+		    (unsigned long long)now);
+	KTAP_EXPECT(ctx, time_wallclock_sec() > 1000000000ULL,
+		    "wall clock %llu is not a recent date",
+		    (unsigned long long)time_wallclock_sec());
+}
+
+static void check_phases(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	const struct pvsr_report *r = rc->report;
+	unsigned int p;
+
+	for (p = 0; p < PVSR_PHASE_COUNT; p++) {
+		/* One vCPU has nothing to park, take down or rebuild. */
+		if (guest_nr_vcpus == 1 && p != PVSR_PHASE_HYPERCALL &&
+		    p != PVSR_PHASE_TOTAL && p != PVSR_PHASE_REBIND)
+			continue;
+		KTAP_EXPECT(ctx, r->phase_ns[p] > 0, "phase %s took 0 ns",
+			    pvsr_phase_name(p));
+	}
+}
+
+static const struct resume_case resume_cases[] = {
+	{ "return", check_return },
+	{ "all_vcpus_back", check_vcpus_back },
+	{ "own_stack", check_own_stack },
+	{ "ipi_sequence", check_ipi_sequence },
+	{ "memory_checksums", check_memory },
+	{ "timers", check_timers },
+	{ "time_monotonic", check_time },
+	{ "phase_timings", check_phases },
+};
+
+/*
+ * Boot checks that must also hold after every resume (the page-table
+ * policy and ring-3 isolation join this list), run again by name.
+ */
+static const char *const rerun_after_resume[] = {
+	"pte_policy_audit",
+	"user_can_read_user",
+	"user_cannot_read_kernel",
+};
+
+unsigned int resume_check_count(void)
+{
+	return ARRAY_SIZE(resume_cases) + ARRAY_SIZE(rerun_after_resume);
+}
+
+static ktap_fn boot_check(const char *name)
+{
+	const struct ktap_case *c;
+
+	for (c = pt_cases; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->run;
+	panic("no boot check named %s to run after resume", name);
+}
+
+static unsigned int rerun_boot_checks(unsigned int cycle)
+{
+	unsigned int i, failed = 0;
+	char name[64];
+
+	for (i = 0; i < ARRAY_SIZE(rerun_after_resume); i++) {
+		snprintf(name, sizeof(name), "resume_%u_%s", cycle,
+			 rerun_after_resume[i]);
+		failed += !ktap_run(name, boot_check(rerun_after_resume[i]));
+	}
+	return failed;
+}
+
+static struct resume_context *current_rc;
+static void (*current_fn)(struct ktap_ctx *, struct resume_context *);
+
+static void trampoline(struct ktap_ctx *ctx)
+{
+	current_fn(ctx, current_rc);
+}
+
+unsigned int resume_check_run(struct resume_context *rc)
+{
+	unsigned int i, failed = 0;
+	char name[64];
+
+	current_rc = rc;
+	for (i = 0; i < ARRAY_SIZE(resume_cases); i++) {
+		snprintf(name, sizeof(name), "resume_%u_%s", rc->cycle,
+			 resume_cases[i].name);
+		current_fn = resume_cases[i].run;
+		failed += !ktap_run(name, trampoline);
+	}
+	failed += rerun_boot_checks(rc->cycle);
+	return failed;
+}

@@ -28,6 +28,8 @@ def cmd_run(args):
         args.timeout = args.boot_timeout + args.guest_timeout + 120
     if args.timeout < 30:
         raise UsageError("--timeout must be at least 30 s")
+    if args.ramdisk and not os.path.isfile(args.ramdisk):
+        raise UsageError("--ramdisk %s: no such file" % args.ramdisk)
     for g in args.guest_arg:
         if '"' in g or "\\" in g or " " in g:
             raise UsageError("--guest-arg %r: one word, no quotes or backslashes" % g)
@@ -88,6 +90,9 @@ def build_parser():
     r.add_argument("--kernel", default=os.path.join(REPO_ROOT, "build", "test-guest",
                                                     "pvsr-guest"),
                    help="guest ELF (default build/test-guest/pvsr-guest)")
+    r.add_argument("--ramdisk", metavar="PATH",
+                   help="guest ramdisk (for a Linux PV guest; the harness's own "
+                   "plumbing self-test uses one)")
     r.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (default %(default)s)")
     r.add_argument("--dom0-initrd", choices=("pvsr", "debian"), default="pvsr",
                    help="dom0 initramfs: pvsr's small one (default) or Debian's")

@@ -42,7 +42,7 @@ run_scenario {scenario}
 
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
-            state_timeout, guest_args=()):
+            state_timeout, guest_args=(), ramdisk=None):
     """Fill jobdir; return the xl config text."""
     os.makedirs(os.path.join(jobdir, "out", "console"), exist_ok=True)
     for name in sorted(os.listdir(DOM0_JOB_DIR)):
@@ -50,9 +50,12 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
         shutil.copyfile(os.path.join(DOM0_JOB_DIR, name), dst)
         os.chmod(dst, 0o755 if name.endswith(".sh") else 0o644)
     shutil.copyfile(kernel, os.path.join(jobdir, "pvsr-guest"))
+    if ramdisk:
+        shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,
                        vcpus=vcpus,
-                       extra=xlcfg.guest_cmdline(scenario, cycles, guest_args))
+                       extra=xlcfg.guest_cmdline(scenario, cycles, guest_args),
+                       ramdisk=DOM0_JOB + "/pvsr-guest.ramdisk" if ramdisk else None)
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)
     with open(os.path.join(jobdir, "job.sh"), "w") as f:

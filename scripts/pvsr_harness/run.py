@@ -288,7 +288,7 @@ class Run:
         os.makedirs(self.logs, exist_ok=True)
         self.cfg = jobmod.prepare(self.logs, kernel, a.scenario, a.vcpus, a.memory,
                                   a.cycles, a.guest_timeout, a.guest_timeout,
-                                  a.guest_arg)
+                                  a.guest_arg, ramdisk=a.ramdisk)
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
                                 initrd=a.dom0_initrd)
@@ -492,6 +492,12 @@ class Run:
             self.fail("scenario exited %s" % self.result.get("scenario_rc"))
         self.shutdowns = parse_shutdowns(_read(step["xl-guest-log"]["output"])) \
             if "xl-guest-log" in step else []
+        if "shutdown_reason" in self.result:
+            # The guest stayed shut down (no xl watching it): dom0 read the
+            # reason code from xl list -v.
+            code = self.result["shutdown_reason"]
+            self.shutdowns.append(SHUTDOWN_REASONS.get(int(code), "code " + code)
+                                  if code.isdigit() else "code " + code)
         if outcome == "gone" and self.shutdowns and self.shutdowns[-1] != "poweroff":
             # on_reboot="destroy" makes a reboot look like a power-off to xl list.
             self.fail("guest shut down with reason %s, not poweroff" % self.shutdowns[-1])

@@ -379,11 +379,15 @@ def _module_order(moddir, roots):
     return order
 
 
-def _libs(binary):
-    """The shared objects a rootfs binary needs (ldd paths, host-resolved)."""
-    res = subprocess.run(["ldd", binary], capture_output=True, text=True)
+def rootfs_libs(rootfs, binary):
+    """The shared objects a binary of the dom0 root needs, as paths inside
+    it (ldd run in the root: the host may lack or differ in them)."""
+    res = subprocess.run(["chroot", rootfs, "ldd", binary], capture_output=True,
+                         text=True)
     out = []
     for line in res.stdout.splitlines():
+        if "not found" in line:
+            raise HarnessError("%s in the dom0 root: %s" % (binary, line.strip()))
         parts = line.split()
         if "=>" in parts:
             p = parts[parts.index("=>") + 1]
@@ -391,9 +395,22 @@ def _libs(binary):
                 out.append(p)
         elif parts and parts[0].startswith("/"):
             out.append(parts[0])
-    if not out:
+    if res.returncode != 0 or not out:
         raise HarnessError("ldd found no libraries for %s: %s" % (binary, res.stderr))
     return out
+
+
+def add_binary(cpio, rootfs, path, seen):
+    """Put a dom0-root binary and its libraries into an initramfs."""
+    for p in [path] + rootfs_libs(rootfs, path):
+        if p in seen:
+            continue
+        seen.add(p)
+        src = _resolve_in(rootfs, p)
+        if not os.path.isfile(src):
+            raise HarnessError("dom0 root lacks %s (needed by %s)" % (p, path))
+        with open(src, "rb") as f:
+            cpio.file(p.lstrip("/"), f.read(), 0o755)
 
 
 def _resolve_in(root, path, hops=40):
@@ -436,15 +453,7 @@ def build_initrd(cache, progress):
     c.chardev("dev/console", 5, 1)
     with open(DOM0_INITRD_INIT, "rb") as f:
         c.file("init", f.read(), 0o755)
-    busybox = os.path.join(rootfs, "bin/busybox")
-    with open(busybox, "rb") as f:
-        c.file("bin/busybox", f.read(), 0o755)
-    for lib in _libs(busybox):
-        src = _resolve_in(rootfs, lib)
-        if not os.path.isfile(src):
-            raise HarnessError("dom0 root lacks %s (needed by busybox)" % lib)
-        with open(src, "rb") as f:
-            c.file(lib.lstrip("/"), f.read(), 0o755)
+    add_binary(c, rootfs, "/bin/busybox", set())
     names = []
     for path in _module_order(moddir, INITRD_MODULES):
         if not path.endswith(".ko"):

@@ -8,7 +8,7 @@ TEMPLATE = """\
 name = "{name}"
 type = "pv"
 kernel = "{kernel}"
-memory = {memory}
+{ramdisk}memory = {memory}
 maxmem = {maxmem}
 vcpus = {vcpus}
 extra = "{extra}"
@@ -35,7 +35,8 @@ def _check(what, value):
     return s
 
 
-def render(kernel, memory_mib, vcpus, extra, name=GUEST_NAME, maxmem_mib=None):
+def render(kernel, memory_mib, vcpus, extra, name=GUEST_NAME, maxmem_mib=None,
+           ramdisk=None):
     if int(vcpus) < 1:
         raise ValueError("vcpus must be >= 1, got %r" % (vcpus,))
     if int(memory_mib) < 16:
@@ -43,6 +44,8 @@ def render(kernel, memory_mib, vcpus, extra, name=GUEST_NAME, maxmem_mib=None):
     maxmem = int(maxmem_mib if maxmem_mib is not None else memory_mib)
     if maxmem < int(memory_mib):
         raise ValueError("maxmem %d < memory %d" % (maxmem, int(memory_mib)))
+    ramdisk_line = 'ramdisk = "%s"\n' % _check("ramdisk", ramdisk) if ramdisk else ""
     return TEMPLATE.format(name=_check("name", name), kernel=_check("kernel", kernel),
+                           ramdisk=ramdisk_line,
                            memory=int(memory_mib), maxmem=maxmem, vcpus=int(vcpus),
                            extra=_check("extra", extra))

@@ -33,6 +33,11 @@ unpause)
 		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nPANIC\n' \
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
 	hang) echo "r-----" > "$d/state" ;;
+	stays-shutdown|stays-rebooted)	# no xl watching: the domain stays
+		echo "---s--" > "$d/state"
+		[ "$FAKE_XEN_MODE" = stays-shutdown ] && echo 0 > "$d/reason" || echo 1 > "$d/reason"
+		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nok 2 boot_b\n' \
+			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
 	running|save-fails) echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
 	esac ;;
 save)
@@ -47,9 +52,10 @@ migrate)
 	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
 	echo "resumed $n" > "$d/xs" ;;
 list)
-	echo "Name ID Mem VCPUs State Time(s)"
-	echo "Domain-0 0 1024 2 r----- 10.0"
-	[ -f "$d/state" ] && echo "pvsr-guest 7 128 1 $(cat "$d/state") 1.0"
+	# xl list -v: the harness reads State and Reason-Code
+	echo "Name ID Mem VCPUs State Time(s) UUID Reason-Code Security Label"
+	echo "Domain-0 0 1024 2 r----- 10.0 00000000-0000-0000-0000-000000000000 - -"
+	[ -f "$d/state" ] && echo "pvsr-guest 7 128 1 $(cat "$d/state") 1.0 uuid $(cat "$d/reason" 2>/dev/null || echo -) -"
 	true ;;
 dmesg) echo "(XEN) fake xen log" ;;
 destroy) rm -f "$d/state" ;;

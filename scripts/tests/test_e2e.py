@@ -18,14 +18,14 @@ TINY_BUILD = os.path.join(REPO_ROOT, "build", "selftest-tiny")
 CACHE = os.environ.get("PVSR_SELFTEST_CACHE", "/var/cache/pvsr")
 
 
-def harness_run(kernel, outdir, *extra):
-    """scripts/harness run --scenario boot; returns (exit status, JSON, output tail)."""
+def harness_run(kernel, outdir, *extra, scenario="boot"):
+    """scripts/harness run; returns (exit status, JSON, output tail)."""
     os.makedirs(outdir, exist_ok=True)
     jpath = os.path.join(outdir, "result.json")
     if os.path.exists(jpath):
         os.unlink(jpath)
     cmd = [sys.executable, os.path.join(SCRIPTS_DIR, "harness"), "run",
-           "--scenario", "boot", "--kernel", kernel, "--json", jpath,
+           "--scenario", scenario, "--kernel", kernel, "--json", jpath,
            "--logs", os.path.join(outdir, "logs"), "--cache", CACHE] + list(extra)
     print("\n  $ " + " ".join(cmd), flush=True)
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)

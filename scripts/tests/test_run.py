@@ -83,6 +83,19 @@ class VerdictTest(unittest.TestCase):
             self.assertIn("xl create failed", d["error"])
             self.assertIn("libxl: error: fake", d["error"])
 
+    def test_shut_down_domain_left_behind(self):
+        # After `xl save -c` nobody destroys the domain on power-off: the
+        # job reads the reason from xl list -v and destroys it itself.
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "stays-shutdown")
+            self.assertTrue(d["passed"], d.get("error"))
+            self.assertEqual(d["shutdown_reasons"][-1], "poweroff")
+            self.assertIn("destroy", [s["name"] for s in d["timings_s"]["steps"]])
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "stays-rebooted")
+            self.assertFalse(d["passed"])
+            self.assertIn("reason reboot", d["error"])
+
     def test_guest_never_ready(self):
         with tempfile.TemporaryDirectory() as tmp:
             r, d = fake_run(tmp, "hang", scenario="checkpoint")

@@ -32,14 +32,19 @@ create_guest() {
 	step unpause xl unpause "$DOMID" || { xl_failed unpause; return 1; }
 }
 
-# The xl list state of the guest ("r-----", "---sc-"), "gone" or "xl-error".
+# The guest's xl list -v state and shutdown reason code ("r----- -",
+# "---s-- 0"), "gone" or "xl-error".
 guest_state() {
-	_list=$(xl list 2>/dev/null) || { echo xl-error; return; }
-	_st=$(echo "$_list" | awk -v n="$GUEST_NAME" '$1 == n { print $5 }')
+	_list=$(xl list -v 2>/dev/null) || { echo xl-error; return; }
+	_st=$(echo "$_list" | awk -v n="$GUEST_NAME" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "Reason-Code") rc = i }
+		$1 == n { print $5, (rc ? $rc : "?") }')
 	echo "${_st:-gone}"
 }
 
-# Condition for wait_until: the guest has powered off (gone) or crashed.
+# Condition for wait_until: the guest has powered off (gone), crashed, or
+# shut down and stayed (after `xl save -c` the xl process that watched the
+# domain has exited, so nobody applies on_poweroff="destroy" any more).
 guest_ended() {
 	_gs=$(guest_state)
 	# Log each change of state (into the step's output), not every poll.
@@ -48,6 +53,8 @@ guest_ended() {
 	case $_gs in
 	gone) echo gone > "$PVSR_OUT/guest-end" ;;
 	*c*) echo crashed > "$PVSR_OUT/guest-end" ;;
+	*s*\ 2) return 1 ;;	# suspended: a save or migration in progress
+	*s*) echo "shutdown ${_gs#* }" > "$PVSR_OUT/guest-end" ;;
 	*) return 1 ;;
 	esac
 }
@@ -72,6 +79,14 @@ wait_guest_end() {
 	else
 		_end=timeout
 	fi
+	case $_end in
+	shutdown\ *)
+		# Left shut down with reason code ${_end#shutdown }: record it
+		# (the harness wants poweroff, 0) and clean up as xl would have.
+		result shutdown_reason "${_end#shutdown }"
+		step destroy xl destroy "$DOMID"
+		_end=gone ;;
+	esac
 	result outcome "$_end"
 	case $_end in
 	gone)
@@ -187,6 +202,15 @@ scenario_migrate() {
 	finish_guest
 }
 
+# xl's logs of the guest, oldest first: after a migration the domain is
+# watched by the receiving xl, which logs to xl-NAME--incoming.log.
+xl_guest_logs() {
+	for _f in $(ls -tr /var/log/xen/xl-"$GUEST_NAME"*.log); do
+		echo "==> $_f <=="
+		cat "$_f"
+	done
+}
+
 run_scenario() {
 	result scenario "$1"
 	mark "scenario-start $1"
@@ -196,7 +220,7 @@ run_scenario() {
 	# the guest (it records each shutdown with its reason code).
 	step xl-dmesg xl dmesg
 	step dom0-dmesg dmesg
-	step xl-guest-log cat "/var/log/xen/xl-$GUEST_NAME.log"
+	step xl-guest-log xl_guest_logs
 	result scenario_rc "$_src"
 	mark "scenario-end $1 rc=$_src"
 	return $_src

@@ -11,7 +11,6 @@ resume Linux logs (real or cancelled), and prints KTAP on hvc0. control/shutdown
 Linux run /sbin/poweroff, which prints the final result and powers off.
 This is evidence about the harness only, never about pvsr.
 """
-import os
 
 from pvsr_harness import setup
 

@@ -49,6 +49,23 @@ static void report_resumed(struct pvsr *p, struct pvsr_vcpu_slot *slot,
 					 PVSR_VCPU_RESTARTED);
 }
 
+/*
+ * Only a context rebuilt with the wrong faked return value comes back
+ * here: continuing would re-park a vCPU the boot vCPU counts as back.
+ */
+static void rebuilt_returned_zero(struct pvsr *p, unsigned int vcpu)
+{
+	struct pvsr_error_detail detail = {
+		.code = PVSR_E_BAD_RESUME,
+		.step = PVSR_STEP_REBUILD,
+		.vcpu = (int)vcpu,
+		.hypercall = -1,
+		.subop = -1,
+	};
+
+	p->ops->panic("impossible state", &detail);
+}
+
 void pvsr_park_this_vcpu(struct pvsr *p)
 {
 	unsigned int vcpu = p->ops->this_vcpu();
@@ -61,6 +78,8 @@ void pvsr_park_this_vcpu(struct pvsr *p)
 	if (pvsr_load(&slot->state) == PVSR_VCPU_PARKED)
 		return;		/* a re-poke that found us parked already */
 	if (pvsr_setjmp(&slot->jb) == 0) {
+		if (pvsr_load(&slot->state) == PVSR_VCPU_PARKED)
+			rebuilt_returned_zero(p, vcpu);
 		slot->parked_ns = p->ops->now_ns();
 		pvsr_store(&slot->state, PVSR_VCPU_PARKED);
 		wait_phase(p, PVSR_BARRIER_RESUME);

@@ -25,6 +25,7 @@ static const char *const error_names[PVSR_E_COUNT] = {
 	[PVSR_E_RESUME_TIMEOUT] = "a vCPU did not report back after resume",
 	[PVSR_E_REGISTRY_FULL] = "the event-channel registry is full",
 	[PVSR_E_NOT_FOUND] = "no such object",
+	[PVSR_E_BAD_RESUME] = "a rebuilt vCPU returned 0 from pvsr_setjmp",
 };
 
 static const char *const step_names[PVSR_STEP_COUNT] = {

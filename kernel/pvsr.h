@@ -39,6 +39,7 @@ enum pvsr_error {
 	PVSR_E_RESUME_TIMEOUT,	/* a vCPU never reported "resumed" */
 	PVSR_E_REGISTRY_FULL,	/* no room left in the event-channel registry */
 	PVSR_E_NOT_FOUND,	/* no such port / hook / vCPU */
+	PVSR_E_BAD_RESUME,	/* a rebuilt vCPU came back wrong (panics) */
 	PVSR_E_COUNT
 };
 

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #endif
 
+#include "hypercall/compiler.h"
+
 #include <xenpub/xen.h>
 #include <xenpub/sched.h>
 #include <xenpub/vcpu.h>

@@ -175,8 +175,8 @@ struct pvsr_ops {
 	int (*vcpu_resume)(unsigned int vcpu, enum pvsr_resume_kind kind,
 			   struct pvsr_error_detail *detail);
 	/* An impossible state after the hypercall: never returns. */
-	void (*panic)(const char *what, const struct pvsr_error_detail *d)
-		__attribute__((noreturn));
+	__noreturn void (*panic)(const char *what,
+				 const struct pvsr_error_detail *d);
 };
 
 struct pvsr_evtchn_registry;
@@ -222,7 +222,7 @@ struct pvsr_vcpu_slot {
 	uint64_t parked_ns;
 	uint64_t up_ns;
 	uint64_t resumed_ns;
-} __attribute__((aligned(64)));
+} __aligned(64);
 
 int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	      struct pvsr_evtchn_registry *evtchns, struct pvsr_arch *arch,

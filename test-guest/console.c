@@ -69,10 +69,9 @@ void console_write(const char *s, size_t len)
 	if (!console_ring)
 		return;
 	nested = __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me;
-	while (!nested &&
-	       !__atomic_compare_exchange_n(&console_owner, &expected, me,
-					    false, __ATOMIC_ACQUIRE,
-					    __ATOMIC_RELAXED)) {
+	while (!nested && !__atomic_compare_exchange_n(
+				  &console_owner, &expected, me, false,
+				  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		expected = 0;
 		__builtin_ia32_pause();
 	}
@@ -81,7 +80,7 @@ void console_write(const char *s, size_t len)
 		__atomic_store_n(&console_owner, 0, __ATOMIC_RELEASE);
 }
 
-void printk(const char *fmt, ...)
+void console_printf(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;

@@ -117,12 +117,12 @@ static void report(const char *what, const char *value, const char *reason)
 {
 	char msg[160];
 
-	printk("# control/shutdown: %s '%s'\n", what, value);
+	console_printf("# control/shutdown: %s '%s'\n", what, value);
 	snprintf(msg, sizeof(msg), "control/shutdown: %s '%s': %s", what, value,
 		 reason);
 	if (xs_write(XS_ERROR_PATH, msg))
-		printk("# control/shutdown: could not write %s\n",
-		       XS_ERROR_PATH);
+		console_printf("# control/shutdown: could not write %s\n",
+			       XS_ERROR_PATH);
 }
 
 static void ignore_unknown(const struct control_take *t)
@@ -144,7 +144,7 @@ static void finish(void)
 
 static void act(enum pvsr_control_request req)
 {
-	printk("# control/shutdown: %s\n", pvsr_control_name(req));
+	console_printf("# control/shutdown: %s\n", pvsr_control_name(req));
 	switch (req) {
 	case PVSR_CONTROL_POWEROFF:
 	case PVSR_CONTROL_HALT:
@@ -171,9 +171,10 @@ static void refuse(const struct control_take *t)
 	}
 	last_ignored[0] = '\0';
 	if (t->decision == -PVSR_E_BUSY)
-		printk("# control/shutdown: '%s' while '%s' runs: later\n",
-		       pvsr_control_name(t->req),
-		       pvsr_control_name(control.active));
+		console_printf(
+			"# control/shutdown: '%s' while '%s' runs: later\n",
+			pvsr_control_name(t->req),
+			pvsr_control_name(control.active));
 	else if (t->unsupported)
 		report("ignoring", pvsr_control_name(t->req),
 		       "this guest registered no suspend handler");
@@ -192,8 +193,9 @@ static void control_check(void)
 			break;
 	}
 	if (rc) {
-		printk("# control/shutdown: not handled this time: %s\n",
-		       xs_strerror(rc));
+		console_printf(
+			"# control/shutdown: not handled this time: %s\n",
+			xs_strerror(rc));
 		/* Lost to writers: look again. Else the next event will. */
 		recheck = rc == -XS_E_EAGAIN;
 		return;
@@ -240,8 +242,8 @@ int control_init(const struct control_ops *ops)
 	pvsr_control_init(&control);
 	rc = xs_watch(CONTROL_SHUTDOWN_PATH, on_shutdown_event, NULL);
 	if (rc < 0) {
-		printk("# control/shutdown: cannot watch it: %s\n",
-		       xs_strerror(rc));
+		console_printf("# control/shutdown: cannot watch it: %s\n",
+			       xs_strerror(rc));
 		return rc;
 	}
 	watch_id = rc;

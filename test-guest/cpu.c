@@ -12,19 +12,22 @@
 
 static void on_timer(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data;
+	(void)port;
+	(void)data;
 	workload_timer_event();
 }
 
 static void on_ping(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data;
+	(void)port;
+	(void)data;
 	workload_ping_event();
 }
 
 static void on_pong(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data;
+	(void)port;
+	(void)data;
 	workload_pong_event();
 }
 

@@ -24,8 +24,7 @@ void events_init(void)
 /* Ports the registry does not know (stale after a resume) go to vCPU 0. */
 static unsigned int port_owner(evtchn_port_t port)
 {
-	const struct pvsr_evtchn *ch = pvsr_evtchn_lookup(&guest_evtchns,
-							  port);
+	const struct pvsr_evtchn *ch = pvsr_evtchn_lookup(&guest_evtchns, port);
 
 	if (!ch || ch->kind == PVSR_EVTCHN_START_INFO)
 		return 0;
@@ -61,8 +60,7 @@ void guest_event_upcall(struct pvsr_regs *regs)
 
 	(void)regs;
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
-	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0,
-				  __ATOMIC_SEQ_CST);
+	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	while (sel) {
 		unsigned int word = __builtin_ctzl(sel);
 
@@ -74,16 +72,15 @@ void guest_event_upcall(struct pvsr_regs *regs)
 static void bind_failed(const char *what, unsigned int index, unsigned int cpu,
 			int rc, const struct pvsr_error_detail *d)
 {
-	panic("binding %s %u on vCPU %u failed: %s (Xen %ld)", what, index,
-	      cpu, pvsr_strerror(-rc), d->xen_errno);
+	panic("binding %s %u on vCPU %u failed: %s (Xen %ld)", what, index, cpu,
+	      pvsr_strerror(-rc), d->xen_errno);
 }
 
 void events_bind_virq(unsigned int virq, unsigned int cpu,
 		      pvsr_evtchn_handler_t fn, void *data)
 {
 	struct pvsr_error_detail d = { 0 };
-	int rc = pvsr_evtchn_bind_virq(&guest_evtchns, virq, cpu, fn, data,
-				       &d);
+	int rc = pvsr_evtchn_bind_virq(&guest_evtchns, virq, cpu, fn, data, &d);
 
 	if (rc < 0)
 		bind_failed("VIRQ", virq, cpu, rc, &d);

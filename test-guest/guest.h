@@ -12,14 +12,14 @@
 
 /* IPI kinds; each is its own event channel per vCPU. */
 enum guest_ipi {
-	IPI_PING,	/* ping-pong workload: request from the left neighbour */
-	IPI_PONG,	/* ping-pong workload: answer from the right neighbour */
-	IPI_PARK,	/* pvsr pause barrier */
+	IPI_PING, /* ping-pong workload: request from the left neighbour */
+	IPI_PONG, /* ping-pong workload: answer from the right neighbour */
+	IPI_PARK, /* pvsr pause barrier */
 	GUEST_NR_IPIS
 };
 
 struct guest_cpu {
-	struct guest_cpu *self;	/* %gs:0, so this_cpu() is one load */
+	struct guest_cpu *self; /* %gs:0, so this_cpu() is one load */
 	unsigned int id;
 	struct vcpu_info *vcpu_info;
 	unsigned long stack_top;
@@ -63,18 +63,17 @@ unsigned long virt_to_mfn(const void *va);
 /* Console output (the PV console ring). */
 void console_init(void);
 void console_write(const char *s, size_t len);
-void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void console_printf(const char *fmt, ...) __printf(1, 2);
 
 /* An impossible state: registers, backtrace, SHUTDOWN_crash. */
-void panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 
 /* Value of "key=value" on the guest command line, or NULL. */
 const char *cmdline_get(const char *key, size_t *len);
 unsigned long cmdline_get_ulong(const char *key, unsigned long dflt);
 
-void guest_poweroff(void) __attribute__((noreturn));
+__noreturn void guest_poweroff(void);
 /* Before the console works: nothing to print with, just crash. */
-void crash_early(void) __attribute__((noreturn));
+__noreturn void crash_early(void);
 
 #endif /* PVSR_TEST_GUEST_GUEST_H */

@@ -12,7 +12,7 @@ static unsigned int ktap_failed;
 
 void ktap_begin(unsigned int planned)
 {
-	printk("KTAP version 1\n1..%u\n", planned);
+	console_printf("KTAP version 1\n1..%u\n", planned);
 }
 
 void ktap_diag(const char *fmt, ...)
@@ -23,11 +23,11 @@ void ktap_diag(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	printk("# %s\n", buf);
+	console_printf("# %s\n", buf);
 }
 
-bool ktap_expect(struct ktap_ctx *ctx, bool cond, const char *expr,
-		 int line, const char *fmt, ...)
+bool ktap_expect(struct ktap_ctx *ctx, bool cond, const char *expr, int line,
+		 const char *fmt, ...)
 {
 	char buf[200];
 	va_list ap;
@@ -37,8 +37,8 @@ bool ktap_expect(struct ktap_ctx *ctx, bool cond, const char *expr,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	printk("# %s: EXPECTATION FAILED at line %d: %s: %s\n", ctx->name,
-	       line, expr, buf);
+	console_printf("# %s: EXPECTATION FAILED at line %d: %s: %s\n",
+		       ctx->name, line, expr, buf);
 	ctx->failed = true;
 	return false;
 }
@@ -54,9 +54,11 @@ void ktap_report(const char *name, bool ok, const char *skip_reason)
 	if (!ok)
 		ktap_failed++;
 	if (skip_reason)
-		printk("ok %u %s # SKIP %s\n", ktap_number, name, skip_reason);
+		console_printf("ok %u %s # SKIP %s\n", ktap_number, name,
+			       skip_reason);
 	else
-		printk("%s %u %s\n", ok ? "ok" : "not ok", ktap_number, name);
+		console_printf("%s %u %s\n", ok ? "ok" : "not ok", ktap_number,
+			       name);
 }
 
 bool ktap_run(const char *name, ktap_fn run)

@@ -26,14 +26,13 @@ void ktap_begin(unsigned int planned);
 bool ktap_run(const char *name, ktap_fn run);
 /* Report a case that was run elsewhere (e.g. on another vCPU). */
 void ktap_report(const char *name, bool ok, const char *skip_reason);
-void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ktap_diag(const char *fmt, ...) __printf(1, 2);
 unsigned int ktap_failures(void);
 unsigned int ktap_reported(void);
 
 /* Records a failed expectation with its source line; returns cond. */
-bool ktap_expect(struct ktap_ctx *ctx, bool cond, const char *expr,
-		 int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+bool ktap_expect(struct ktap_ctx *ctx, bool cond, const char *expr, int line,
+		 const char *fmt, ...) __printf(5, 6);
 
 /* The expression text and line are why this is a macro. */
 #define KTAP_EXPECT(ctx, cond, ...) \

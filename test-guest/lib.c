@@ -235,8 +235,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		case 'p':
 			put_string(&o, "0x", 0);
-			put_number(&o, (unsigned long)va_arg(args, void *), false,
-				   16, false, 16, '0');
+			put_number(&o, (unsigned long)va_arg(args, void *),
+				   false, 16, false, 16, '0');
 			break;
 		case 's':
 			put_string(&o, va_arg(args, const char *), width);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "hypercall/compiler.h"
+
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
@@ -23,8 +25,7 @@ int strncmp(const char *a, const char *b, size_t n);
 
 /* printf-like: %d %i %u %x %X %p %s %c %%, with l/ll/z and width/0. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
 /* Parse an unsigned decimal or 0x-prefixed number; false if malformed. */
 bool parse_ulong(const char *s, size_t len, unsigned long *out);

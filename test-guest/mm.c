@@ -33,8 +33,8 @@ static unsigned long low_next, high_next;
  * re-pointed at whichever frame must be read or zeroed. Its own frame is
  * given up for that.
  */
-static char scratch_page[GUEST_PAGE_SIZE]
-	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+static char scratch_page[GUEST_PAGE_SIZE] __aligned(GUEST_PAGE_SIZE)
+	__section(".bss.page_aligned");
 
 static int mm_busy;
 
@@ -270,8 +270,9 @@ void mm_init(void)
 	high_next = nr_pages;
 	mm_ready = true;
 	mm_unlock();
-	printk("# mm: %llu pages, first free PFN %#lx, direct map ends at PFN %#lx\n",
-	       (unsigned long long)nr_pages, first_free, direct_map_end);
+	console_printf(
+		"# mm: %llu pages, first free PFN %#lx, direct map ends at PFN %#lx\n",
+		(unsigned long long)nr_pages, first_free, direct_map_end);
 }
 
 /* Lock held. A free frame from the bottom, inside the direct map. */
@@ -500,8 +501,9 @@ static int run_guarded(void (*write)(void *arg), void *arg)
 		/* The trap entry masked events; put them back as they were. */
 		if (!masked)
 			events_enable_local();
-		printk("# mm: Xen did not emulate a write to the read-only L1 at %#lx (#PF error %#lx)\n",
-		       guarded_fixup.fault_address, guarded_fixup.error_code);
+		console_printf(
+			"# mm: Xen did not emulate a write to the read-only L1 at %#lx (#PF error %#lx)\n",
+			guarded_fixup.fault_address, guarded_fixup.error_code);
 		return -XEN_EFAULT;
 	}
 	trap_fixup_arm(&guarded_fixup);

@@ -39,8 +39,8 @@ static void check_return(struct ktap_ctx *ctx, struct resume_context *rc)
 		    "pvsr_suspend failed: %s (step %s, vCPU %d, Xen %ld)",
 		    pvsr_strerror(-rc->rc), pvsr_step_name(e->step), e->vcpu,
 		    e->xen_errno);
-	KTAP_EXPECT(ctx, rc->expected_return < 0 ||
-				 rc->rc == rc->expected_return,
+	KTAP_EXPECT(ctx,
+		    rc->expected_return < 0 || rc->rc == rc->expected_return,
 		    "suspend hypercall came back with %d, expected %d", rc->rc,
 		    rc->expected_return);
 }
@@ -79,9 +79,10 @@ static bool wait_progress(struct ktap_ctx *ctx, struct resume_context *rc,
 			if (fn(&rc->before[cpu], &now))
 				break;
 			if (time_now_ns() > deadline) {
-				KTAP_EXPECT(ctx, false,
-					    "vCPU %u made no %s progress after resume",
-					    cpu, what);
+				KTAP_EXPECT(
+					ctx, false,
+					"vCPU %u made no %s progress after resume",
+					cpu, what);
 				return false;
 			}
 			time_delay_ns(10 * NSEC_PER_MSEC);
@@ -124,8 +125,7 @@ static void check_own_stack(struct ktap_ctx *ctx, struct resume_context *rc)
 	}
 }
 
-static void check_ipi_sequence(struct ktap_ctx *ctx,
-			       struct resume_context *rc)
+static void check_ipi_sequence(struct ktap_ctx *ctx, struct resume_context *rc)
 {
 	struct workload_stats now;
 	unsigned int cpu;
@@ -133,9 +133,10 @@ static void check_ipi_sequence(struct ktap_ctx *ctx,
 	wait_progress(ctx, rc, pinged, "ping-pong");
 	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
 		workload_snapshot(cpu, &now);
-		KTAP_EXPECT(ctx, now.seq_errors == 0,
-			    "vCPU %u: %llu lost, duplicated or backwards sequence numbers",
-			    cpu, (unsigned long long)now.seq_errors);
+		KTAP_EXPECT(
+			ctx, now.seq_errors == 0,
+			"vCPU %u: %llu lost, duplicated or backwards sequence numbers",
+			cpu, (unsigned long long)now.seq_errors);
 	}
 }
 

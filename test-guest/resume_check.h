@@ -11,8 +11,8 @@
 
 struct resume_context {
 	unsigned int cycle;
-	int rc;				/* pvsr_suspend()'s result */
-	int expected_return;		/* 0 new domain, 1 cancelled, -1 any */
+	int rc; /* pvsr_suspend()'s result */
+	int expected_return; /* 0 new domain, 1 cancelled, -1 any */
 	const struct pvsr_report *report;
 	uint64_t time_before_ns;
 	struct workload_stats before[GUEST_MAX_VCPUS];

@@ -27,7 +27,7 @@ static const struct ktap_case *const boot_tables[] = {
 
 struct scenario {
 	const char *name;
-	int expected_return;	/* of the suspend hypercall; -2: no suspend */
+	int expected_return; /* of the suspend hypercall; -2: no suspend */
 };
 
 static const struct scenario scenarios[] = {

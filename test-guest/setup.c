@@ -16,21 +16,21 @@
 start_info_t *guest_start_info;
 struct shared_info *guest_shared_info;
 struct guest_cpu guest_cpus[GUEST_MAX_VCPUS];
-char guest_vcpu_stacks[GUEST_MAX_VCPUS][GUEST_STACK_SIZE]
-	__attribute__((aligned(GUEST_PAGE_SIZE)));
+char guest_vcpu_stacks[GUEST_MAX_VCPUS][GUEST_STACK_SIZE] __aligned(
+	GUEST_PAGE_SIZE);
 char guest_cmdline[MAX_GUEST_CMDLINE];
 
 /* The frame behind this page is given up for a mapping of shared_info. */
-static char shared_info_page[GUEST_PAGE_SIZE]
-	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+static char shared_info_page[GUEST_PAGE_SIZE] __aligned(GUEST_PAGE_SIZE)
+	__section(".bss.page_aligned");
 
 /* x86 PTE bits of a present, writable, kernel-only data mapping. */
 #define PTE_KERNEL_DATA (0x1UL | 0x2UL | 0x20UL | 0x40UL)
 
 unsigned long pfn_to_mfn(unsigned long pfn)
 {
-	const unsigned long *p2m = (const unsigned long *)
-		guest_start_info->mfn_list;
+	const unsigned long *p2m =
+		(const unsigned long *)guest_start_info->mfn_list;
 
 	return p2m[pfn];
 }
@@ -59,15 +59,14 @@ static void cpu0_early_init(void)
 
 	cpu->self = cpu;
 	cpu->id = 0;
-	cpu->stack_top = (unsigned long)guest_vcpu_stacks[0] +
-			 GUEST_STACK_SIZE;
+	cpu->stack_top = (unsigned long)guest_vcpu_stacks[0] + GUEST_STACK_SIZE;
 	if (pvsr_hyp_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)cpu))
 		crash_early();
 }
 
 void guest_poweroff(void)
 {
-	printk("# pvsr-guest: powering off\n");
+	console_printf("# pvsr-guest: powering off\n");
 	pvsr_hyp_sched_shutdown(SHUTDOWN_poweroff);
 	panic("SCHEDOP_shutdown(poweroff) returned");
 }
@@ -93,8 +92,8 @@ void guest_start(start_info_t *si)
 		panic("loading the trap table and callbacks failed: %ld", rc);
 	map_shared_info();
 	guest_cpus[0].vcpu_info = &guest_shared_info->vcpu_info[0];
-	printk("pvsr-guest: booting on %s, %lu pages, cmdline \"%s\"\n",
-	       si->magic, si->nr_pages, guest_cmdline);
+	console_printf("pvsr-guest: booting on %s, %lu pages, cmdline \"%s\"\n",
+		       si->magic, si->nr_pages, guest_cmdline);
 	events_init();
 	smp_boot_cpu_init();
 	cpu_local_setup();
@@ -102,7 +101,7 @@ void guest_start(start_info_t *si)
 	workload_cpu_start();
 	smp_bring_up_all();
 	guest_suspend_init();
-	printk("pvsr-guest: %u vCPUs online\n", smp_online_count());
+	console_printf("pvsr-guest: %u vCPUs online\n", smp_online_count());
 	scenario_main();
 	guest_poweroff();
 }

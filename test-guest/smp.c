@@ -18,15 +18,17 @@ unsigned int guest_nr_vcpus = 1;
  * slots only cover vCPUs 0-31; Xen refuses VCPUOP_initialise above that
  * until a vcpu_info has been registered.
  */
-static struct vcpu_info vcpu_info_area[GUEST_MAX_VCPUS]
-	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+static struct vcpu_info
+	vcpu_info_area[GUEST_MAX_VCPUS] __aligned(GUEST_PAGE_SIZE)
+		__section(".bss.page_aligned");
 
 _Static_assert(sizeof(vcpu_info_area) <= GUEST_PAGE_SIZE,
 	       "vcpu_info areas must share one page");
 
 /* One GDT frame per vCPU; Xen wants GDT frames mapped read-only. */
-static char gdt_pages[GUEST_MAX_VCPUS][GUEST_PAGE_SIZE]
-	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+static char
+	gdt_pages[GUEST_MAX_VCPUS][GUEST_PAGE_SIZE] __aligned(GUEST_PAGE_SIZE)
+		__section(".bss.page_aligned");
 #define GDT_ENTRIES 16
 
 /* Present, accessed, not writable, kernel only. */
@@ -52,8 +54,8 @@ static void make_gdt_readonly(unsigned int cpu)
 {
 	unsigned long va = (unsigned long)gdt_pages[cpu];
 	long rc = pvsr_hyp_update_va_mapping(
-		va, ((uint64_t)virt_to_mfn(gdt_pages[cpu]) << 12) |
-			    PTE_KERNEL_RO,
+		va,
+		((uint64_t)virt_to_mfn(gdt_pages[cpu]) << 12) | PTE_KERNEL_RO,
 		UVMF_INVLPG | UVMF_ALL);
 
 	if (rc)
@@ -81,8 +83,7 @@ static void cpu_struct_init(unsigned int cpu)
 
 	c->self = c;
 	c->id = cpu;
-	c->stack_top = (unsigned long)guest_vcpu_stacks[cpu] +
-		       GUEST_STACK_SIZE;
+	c->stack_top = (unsigned long)guest_vcpu_stacks[cpu] + GUEST_STACK_SIZE;
 }
 
 void smp_boot_cpu_init(void)

@@ -25,6 +25,6 @@ void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st);
 /* Per-vCPU setup run by each vCPU on itself, at boot and after resume. */
 void cpu_local_setup(void);
 /* The endless loop of a secondary vCPU: handle events, run workloads. */
-void cpu_idle_loop(void) __attribute__((noreturn));
+__noreturn void cpu_idle_loop(void);
 
 #endif /* PVSR_TEST_GUEST_SMP_H */

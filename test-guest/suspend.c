@@ -66,8 +66,10 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	err = pvsr_evtchn_rebind_vcpu(&guest_evtchns, vcpu, detail);
 	if (err)
 		return err;
-	/* The one-shot timer did not survive (new domain) or may have
-	 * fired into a closed channel (cancelled): arm it again. */
+	/*
+	 * The one-shot timer did not survive (new domain) or may have
+	 * fired into a closed channel (cancelled): arm it again.
+	 */
 	rc = timer_arm_in(WORKLOAD_TICK_NS);
 	if (rc)
 		return pvsr_fail(detail, PVSR_E_REBIND, PVSR_STEP_REBIND, vcpu,
@@ -75,11 +77,11 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	return 0;
 }
 
-static __attribute__((noreturn)) void
-op_panic(const char *what, const struct pvsr_error_detail *d)
+static __noreturn void op_panic(const char *what,
+				const struct pvsr_error_detail *d)
 {
-	panic("pvsr: %s: %s (step %s, vCPU %d, hypercall %d/%d, Xen %ld)",
-	      what, pvsr_strerror(d->code), pvsr_step_name(d->step), d->vcpu,
+	panic("pvsr: %s: %s (step %s, vCPU %d, hypercall %d/%d, Xen %ld)", what,
+	      pvsr_strerror(d->code), pvsr_step_name(d->step), d->vcpu,
 	      d->hypercall, d->subop, d->xen_errno);
 }
 
@@ -106,7 +108,8 @@ static unsigned long arch_mfn_to_pfn(unsigned long mfn)
 
 void guest_park_handler(evtchn_port_t port, void *data)
 {
-	(void)port, (void)data;
+	(void)port;
+	(void)data;
 	pvsr_park_this_vcpu(&guest_pvsr);
 }
 
@@ -131,26 +134,27 @@ void guest_suspend_init(void)
 		panic("pvsr_init failed: %s", pvsr_strerror(-rc));
 }
 
-void guest_print_report(unsigned int cycle, int rc,
-			const struct pvsr_report *r)
+void guest_print_report(unsigned int cycle, int rc, const struct pvsr_report *r)
 {
 	const struct pvsr_error_detail *e = &r->error;
 	unsigned int v;
 
-	printk("# pvsr-report cycle=%u rc=%d return=%d", cycle, rc,
-	       r->hypercall_ret);
+	console_printf("# pvsr-report cycle=%u rc=%d return=%d", cycle, rc,
+		       r->hypercall_ret);
 	for (v = 0; v < PVSR_PHASE_COUNT; v++)
-		printk(" %s=%llu", pvsr_phase_name(v),
-		       (unsigned long long)r->phase_ns[v]);
-	printk(" vcpus=%u\n", r->nr_vcpus);
+		console_printf(" %s=%llu", pvsr_phase_name(v),
+			       (unsigned long long)r->phase_ns[v]);
+	console_printf(" vcpus=%u\n", r->nr_vcpus);
 	for (v = 1; v < r->nr_vcpus && v < PVSR_MAX_VCPUS; v++)
-		printk("# pvsr-vcpu cycle=%u vcpu=%u outcome=%d park=%llu resume=%llu\n",
-		       cycle, v, r->vcpu[v].outcome,
-		       (unsigned long long)r->vcpu[v].park_ns,
-		       (unsigned long long)r->vcpu[v].resume_ns);
+		console_printf(
+			"# pvsr-vcpu cycle=%u vcpu=%u outcome=%d park=%llu resume=%llu\n",
+			cycle, v, r->vcpu[v].outcome,
+			(unsigned long long)r->vcpu[v].park_ns,
+			(unsigned long long)r->vcpu[v].resume_ns);
 	if (rc < 0)
-		printk("# pvsr-error cycle=%u code=%s step=%s vcpu=%d hypercall=%d subop=%d xen_errno=%ld port=%u hook=%s\n",
-		       cycle, pvsr_strerror(e->code), pvsr_step_name(e->step),
-		       e->vcpu, e->hypercall, e->subop, e->xen_errno, e->port,
-		       e->hook ? e->hook : "-");
+		console_printf(
+			"# pvsr-error cycle=%u code=%s step=%s vcpu=%d hypercall=%d subop=%d xen_errno=%ld port=%u hook=%s\n",
+			cycle, pvsr_strerror(e->code), pvsr_step_name(e->step),
+			e->vcpu, e->hypercall, e->subop, e->xen_errno, e->port,
+			e->hook ? e->hook : "-");
 }

@@ -23,10 +23,9 @@ static void boot_start_info(struct ktap_ctx *ctx)
 {
 	const start_info_t *si = guest_start_info;
 
-	KTAP_EXPECT(ctx, !strncmp(si->magic, EXPECTED_MAGIC,
-				  strlen(EXPECTED_MAGIC)),
-		    "magic \"%s\", expected \"%s\"", si->magic,
-		    EXPECTED_MAGIC);
+	KTAP_EXPECT(ctx,
+		    !strncmp(si->magic, EXPECTED_MAGIC, strlen(EXPECTED_MAGIC)),
+		    "magic \"%s\", expected \"%s\"", si->magic, EXPECTED_MAGIC);
 	KTAP_EXPECT(ctx, si->nr_pages > 0, "nr_pages %lu", si->nr_pages);
 	KTAP_EXPECT(ctx, si->store_evtchn != 0, "no xenstore event channel");
 	KTAP_EXPECT(ctx, si->console.domU.evtchn != 0,

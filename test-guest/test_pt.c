@@ -25,8 +25,8 @@
 #define USER_SPIN_NS (50 * NSEC_PER_MSEC)
 
 /* A kernel data page the ring-3 task tries to read. */
-static uint64_t kernel_probe_page[GUEST_PAGE_SIZE / sizeof(uint64_t)]
-	__attribute__((aligned(GUEST_PAGE_SIZE), section(".bss.page_aligned")));
+static uint64_t kernel_probe_page[GUEST_PAGE_SIZE / sizeof(uint64_t)] __aligned(
+	GUEST_PAGE_SIZE) __section(".bss.page_aligned");
 
 #ifdef PVSR_SELFTEST_KERNEL_USER_PTE
 /*
@@ -39,8 +39,9 @@ static long selftest_break_kernel_pte(void)
 	pvsr_pte_t e = pvsr_pte_kernel_leaf(virt_to_mfn(kernel_probe_page),
 					    PVSR_PROT_WRITE);
 
-	printk("# SELFTEST: kernel page %p mapped with USER on purpose\n",
-	       (void *)kernel_probe_page);
+	console_printf(
+		"# SELFTEST: kernel page %p mapped with USER on purpose\n",
+		(void *)kernel_probe_page);
 	return pvsr_hyp_update_va_mapping((unsigned long)kernel_probe_page,
 					  e | PVSR_PTE_USER,
 					  UVMF_INVLPG | UVMF_ALL);

@@ -42,7 +42,8 @@ static void vcpu_info_placement(struct ktap_ctx *ctx)
 		/* Xen keeps time in the registered copy: proof it took. */
 		KTAP_EXPECT(ctx, vi->time.tsc_to_system_mul != 0,
 			    "vCPU %u's registered vcpu_info has no time", cpu);
-		KTAP_EXPECT(ctx, cpu < 32 || vi != &guest_shared_info->vcpu_info[0],
+		KTAP_EXPECT(ctx,
+			    cpu < 32 || vi != &guest_shared_info->vcpu_info[0],
 			    "vCPU %u uses a shared_info slot", cpu);
 	}
 }
@@ -103,13 +104,14 @@ static void diag_cpu(unsigned int cpu)
 	struct workload_stats s;
 
 	workload_snapshot(cpu, &s);
-	ktap_diag("vCPU %u: ticks %llu (last at %llu ns, now %llu) acked %llu seen %llu mem rounds %llu",
-		  cpu, (unsigned long long)s.ticks,
-		  (unsigned long long)s.last_now,
-		  (unsigned long long)time_raw_ns(),
-		  (unsigned long long)s.pings_acked,
-		  (unsigned long long)s.pings_seen,
-		  (unsigned long long)s.mem_rounds);
+	ktap_diag(
+		"vCPU %u: ticks %llu (last at %llu ns, now %llu) acked %llu seen %llu mem rounds %llu",
+		cpu, (unsigned long long)s.ticks,
+		(unsigned long long)s.last_now,
+		(unsigned long long)time_raw_ns(),
+		(unsigned long long)s.pings_acked,
+		(unsigned long long)s.pings_seen,
+		(unsigned long long)s.mem_rounds);
 	ktap_diag("vCPU %u: upcall mask %u pending %u sel %#lx timer port %d",
 		  cpu, vi->evtchn_upcall_mask, vi->evtchn_upcall_pending,
 		  (unsigned long)vi->evtchn_pending_sel,
@@ -177,14 +179,15 @@ static int roundtrip_loaded;
  * Not inlined, with callee-saved values live across the call: a faked
  * return that loses them shows up as wrong values below.
  */
-static __attribute__((noinline)) int roundtrip(unsigned long *sum)
+static noinline int roundtrip(unsigned long *sum)
 {
 	struct pvsr_vcpu_arch_state st;
-	volatile unsigned long a = 0x1111, b = 0x2222;
+	unsigned long a = 0x1111, b = 0x2222;
 	register unsigned long keep asm("r12") = 0x5a5a5a5aUL;
 	int rv;
 
-	asm volatile("" : "+r"(keep));
+	/* Keep a, b and keep live across the call, in registers or not. */
+	asm volatile("" : "+r"(keep), "+m"(a), "+m"(b));
 	rv = pvsr_setjmp(&roundtrip_jb);
 	asm volatile("" : "+r"(keep));
 	/* Once only: a broken builder (rax = 0) must not loop forever. */
@@ -208,12 +211,14 @@ static void context_builder_roundtrip(struct ktap_ctx *ctx)
 		    "callee-saved state lost: sum %#lx", sum);
 	KTAP_EXPECT(ctx, r->rip == roundtrip_jb.rip, "rip");
 	KTAP_EXPECT(ctx, r->rsp == roundtrip_jb.rsp + 8, "rsp");
-	KTAP_EXPECT(ctx, roundtrip_ctx.ctrlreg[3] ==
-				 xen_pfn_to_cr3(virt_to_mfn(
-					 (void *)guest_start_info->pt_base)),
+	KTAP_EXPECT(ctx,
+		    roundtrip_ctx.ctrlreg[3] ==
+			    xen_pfn_to_cr3(virt_to_mfn(
+				    (void *)guest_start_info->pt_base)),
 		    "cr3 is not the kernel L4's MFN");
-	KTAP_EXPECT(ctx, roundtrip_ctx.gs_base_kernel ==
-				 (unsigned long)&guest_cpus[0],
+	KTAP_EXPECT(ctx,
+		    roundtrip_ctx.gs_base_kernel ==
+			    (unsigned long)&guest_cpus[0],
 		    "gs_base_kernel");
 }
 

@@ -37,8 +37,9 @@ static void expect_all_running(struct ktap_ctx *ctx)
 		KTAP_EXPECT(ctx, up == 1, "vCPU %u is_up %ld after back-out",
 			    cpu, up);
 	}
-	KTAP_EXPECT(ctx, pvsr_evtchn_count_bound(&guest_evtchns) ==
-				 pvsr_evtchn_count(&guest_evtchns),
+	KTAP_EXPECT(ctx,
+		    pvsr_evtchn_count_bound(&guest_evtchns) ==
+			    pvsr_evtchn_count(&guest_evtchns),
 		    "%u of %u channels bound after back-out",
 		    pvsr_evtchn_count_bound(&guest_evtchns),
 		    pvsr_evtchn_count(&guest_evtchns));
@@ -85,8 +86,9 @@ static void suspend_backout_hook(struct ktap_ctx *ctx)
 	guest_print_report(0, rc, &report);
 	KTAP_EXPECT(ctx, rc == -PVSR_E_HOOK, "pvsr_suspend returned %d (%s)",
 		    rc, pvsr_strerror(-rc));
-	KTAP_EXPECT(ctx, report.error.hook &&
-				 !strcmp(report.error.hook, "selftest-refuse"),
+	KTAP_EXPECT(ctx,
+		    report.error.hook &&
+			    !strcmp(report.error.hook, "selftest-refuse"),
 		    "detail names hook %s",
 		    report.error.hook ? report.error.hook : "(none)");
 	KTAP_EXPECT(ctx, report.error.xen_errno == REFUSAL,
@@ -95,9 +97,10 @@ static void suspend_backout_hook(struct ktap_ctx *ctx)
 	KTAP_EXPECT(ctx, report.error.step == PVSR_STEP_HOOKS, "step %s",
 		    pvsr_step_name(report.error.step));
 	for (cpu = 1; cpu < guest_nr_vcpus; cpu++)
-		KTAP_EXPECT(ctx, report.vcpu[cpu].outcome ==
-					 PVSR_VCPU_RESTARTED,
-			    "vCPU %u outcome %d", cpu, report.vcpu[cpu].outcome);
+		KTAP_EXPECT(ctx,
+			    report.vcpu[cpu].outcome == PVSR_VCPU_RESTARTED,
+			    "vCPU %u outcome %d", cpu,
+			    report.vcpu[cpu].outcome);
 	KTAP_EXPECT(ctx, !pvsr_busy(&guest_pvsr), "pvsr still busy");
 	expect_all_running(ctx);
 	expect_ticks_resume(ctx);
@@ -112,8 +115,7 @@ static void suspend_refuses_second_request(struct ktap_ctx *ctx)
 	__atomic_store_n(&guest_pvsr.busy, 1, __ATOMIC_SEQ_CST);
 	rc = pvsr_suspend(&guest_pvsr, &report);
 	__atomic_store_n(&guest_pvsr.busy, 0, __ATOMIC_SEQ_CST);
-	KTAP_EXPECT(ctx, rc == -PVSR_E_BUSY, "second suspend returned %d",
-		    rc);
+	KTAP_EXPECT(ctx, rc == -PVSR_E_BUSY, "second suspend returned %d", rc);
 	KTAP_EXPECT(ctx, report.error.code == PVSR_E_BUSY, "detail code %d",
 		    report.error.code);
 }

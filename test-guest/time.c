@@ -43,7 +43,7 @@ static uint64_t scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
 		delta >>= -shift;
 	else
 		delta <<= shift;
-	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+	return (uint64_t)(((__uint128_t)delta * mul) >> 32);
 }
 
 uint64_t xen_system_time_ns(const struct vcpu_time_info *t)
@@ -53,9 +53,9 @@ uint64_t xen_system_time_ns(const struct vcpu_time_info *t)
 
 	do {
 		version = __atomic_load_n(&t->version, __ATOMIC_ACQUIRE);
-		ns = t->system_time +
-		     scale_delta(rdtsc() - t->tsc_timestamp,
-				 t->tsc_to_system_mul, t->tsc_shift);
+		ns = t->system_time + scale_delta(rdtsc() - t->tsc_timestamp,
+						  t->tsc_to_system_mul,
+						  t->tsc_shift);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((version & 1) ||
 		 version != __atomic_load_n(&t->version, __ATOMIC_ACQUIRE));

@@ -12,12 +12,25 @@
 #include "hypercall/hypercall.h"
 
 static const char *const vector_names[] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound range", "#UD invalid opcode",
-	"#NM device not available", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved",
-	"#MF x87 error", "#AC alignment check", "#MC machine check",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
 	"#XM SIMD error",
 };
 
@@ -45,27 +58,28 @@ static void print_frame(unsigned long pc, void *arg)
 {
 	unsigned int *depth = arg;
 
-	printk("  #%u [<%016lx>]\n", (*depth)++, pc);
+	console_printf("  #%u [<%016lx>]\n", (*depth)++, pc);
 }
 
 void dump_registers(const struct pvsr_regs *r)
 {
 	unsigned int depth = 0;
 
-	printk("RIP: %04lx:%016lx RFLAGS: %016lx\n", r->cs & 0xffff, r->rip,
-	       r->rflags);
-	printk("RSP: %04lx:%016lx\n", r->ss & 0xffff, r->rsp);
-	printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->rax, r->rbx,
-	       r->rcx);
-	printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->rdx, r->rsi,
-	       r->rdi);
-	printk("RBP: %016lx R8:  %016lx R9:  %016lx\n", r->rbp, r->r8, r->r9);
-	printk("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11,
-	       r->r12);
-	printk("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14,
-	       r->r15);
-	printk("CR2: %016lx\n", trap_fault_address());
-	printk("Backtrace:\n");
+	console_printf("RIP: %04lx:%016lx RFLAGS: %016lx\n", r->cs & 0xffff,
+		       r->rip, r->rflags);
+	console_printf("RSP: %04lx:%016lx\n", r->ss & 0xffff, r->rsp);
+	console_printf("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->rax, r->rbx,
+		       r->rcx);
+	console_printf("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->rdx, r->rsi,
+		       r->rdi);
+	console_printf("RBP: %016lx R8:  %016lx R9:  %016lx\n", r->rbp, r->r8,
+		       r->r9);
+	console_printf("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11,
+		       r->r12);
+	console_printf("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14,
+		       r->r15);
+	console_printf("CR2: %016lx\n", trap_fault_address());
+	console_printf("Backtrace:\n");
 	print_frame(r->rip, &depth);
 	pvsr_arch_backtrace(r->rbp, 32, print_frame, &depth);
 }
@@ -124,11 +138,12 @@ void pvsr_handle_trap(struct pvsr_regs *regs)
 	}
 	if (try_fixup(regs))
 		return;
-	printk("\n*** FATAL: vector %lu (%s) error code %#lx on vCPU %u%s\n",
-	       regs->vector, vector_name(regs->vector), regs->error_code,
-	       cpu_index(), pvsr_regs_from_user(regs) ? " (user mode)" : "");
+	console_printf(
+		"\n*** FATAL: vector %lu (%s) error code %#lx on vCPU %u%s\n",
+		regs->vector, vector_name(regs->vector), regs->error_code,
+		cpu_index(), pvsr_regs_from_user(regs) ? " (user mode)" : "");
 	dump_registers(regs);
-	printk("*** crashing the domain\n");
+	console_printf("*** crashing the domain\n");
 	crash_domain();
 }
 
@@ -142,10 +157,10 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	printk("\n*** PANIC on vCPU %u: %s\n", cpu_index(), buf);
+	console_printf("\n*** PANIC on vCPU %u: %s\n", cpu_index(), buf);
 	asm volatile("movq %%rbp, %0" : "=r"(rbp));
-	printk("Backtrace:\n");
+	console_printf("Backtrace:\n");
 	pvsr_arch_backtrace(rbp, 32, print_frame, &depth);
-	printk("*** crashing the domain\n");
+	console_printf("*** crashing the domain\n");
 	crash_domain();
 }

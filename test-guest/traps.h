@@ -12,9 +12,9 @@
 #include "arch/x86/traps.h"
 
 struct trap_fixup {
-	unsigned long vector;		/* the one trap expected */
-	struct pvsr_jmp_buf *resume;	/* longjmp here (value 1), or */
-	unsigned long continue_at;	/* resume at this rip (0: same rip) */
+	unsigned long vector; /* the one trap expected */
+	struct pvsr_jmp_buf *resume; /* longjmp here (value 1), or */
+	unsigned long continue_at; /* resume at this rip (0: same rip) */
 	/* Filled when the trap is taken: */
 	bool taken;
 	bool from_user;
@@ -28,7 +28,7 @@ void trap_fixup_disarm(void);
 
 unsigned long trap_fault_address(void);
 void dump_registers(const struct pvsr_regs *regs);
-void crash_domain(void) __attribute__((noreturn));
+__noreturn void crash_domain(void);
 
 /* Event channel upcall (test-guest/events.c). */
 void guest_event_upcall(struct pvsr_regs *regs);

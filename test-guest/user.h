@@ -74,9 +74,9 @@ unsigned long user_l4_pfn(void);
 uint64_t user_l4_mfn(void);
 
 /* The entry to ring 3 (user_entry.S): a program and three arguments. */
-void user_enter(unsigned long rip, unsigned long rsp, unsigned long arg0,
-		unsigned long arg1, unsigned long arg2)
-	__attribute__((noreturn));
+__noreturn void user_enter(unsigned long rip, unsigned long rsp,
+			   unsigned long arg0, unsigned long arg1,
+			   unsigned long arg2);
 extern const char user_code_start[], user_code_end[];
 #endif
 

@@ -7,7 +7,7 @@
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
 
-#define MEM_WORDS 4096		/* 32 KiB per vCPU */
+#define MEM_WORDS 4096 /* 32 KiB per vCPU */
 #define MEM_EVERY_TICKS 8
 #define DOORBELL_RETRY_TICKS 20
 
@@ -21,7 +21,7 @@ struct workload_cpu {
 	struct workload_stats stats;
 	uint64_t mem_checksum;
 	uint64_t mem_seed;
-} __attribute__((aligned(64)));
+} __aligned(64);
 
 static struct workload_cpu workload[GUEST_MAX_VCPUS];
 static uint64_t workload_mem[GUEST_MAX_VCPUS][MEM_WORDS];
@@ -66,8 +66,7 @@ static void mem_round(unsigned int cpu)
 
 	if (w->stats.mem_rounds && mem_sum(mem) != w->mem_checksum)
 		w->stats.mem_errors++;
-	seed = w->mem_seed = (w->mem_seed * 6364136223846793005ULL) +
-			     cpu + 1;
+	seed = w->mem_seed = (w->mem_seed * 6364136223846793005ULL) + cpu + 1;
 	seed |= 1;
 	for (i = 0; i < MEM_WORDS; i++)
 		mem[i] = xorshift(&seed);

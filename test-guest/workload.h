@@ -16,9 +16,9 @@
 
 struct workload_stats {
 	uint64_t ticks;
-	uint64_t pings_acked;	/* as initiator, to the right neighbour */
-	uint64_t pings_seen;	/* as responder, from the left neighbour */
-	uint64_t seq_errors;	/* lost, duplicated or backwards numbers */
+	uint64_t pings_acked; /* as initiator, to the right neighbour */
+	uint64_t pings_seen; /* as responder, from the left neighbour */
+	uint64_t seq_errors; /* lost, duplicated or backwards numbers */
 	uint64_t mem_rounds;
 	uint64_t mem_errors;
 	/* Stack and per-CPU identity, as seen by the vCPU itself. */

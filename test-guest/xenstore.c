@@ -163,11 +163,12 @@ static const char *xs_op_name(uint32_t type)
 static int xs_fail(int err, uint32_t type, const char *path)
 {
 	if (err <= -XS_E_ENOENT)
-		printk("# xenstore: %s %s: %s from xenstored\n",
-		       xs_op_name(type), path ? path : "", xs.last_error);
+		console_printf("# xenstore: %s %s: %s from xenstored\n",
+			       xs_op_name(type), path ? path : "",
+			       xs.last_error);
 	else
-		printk("# xenstore: %s %s: %s\n", xs_op_name(type),
-		       path ? path : "", xs_strerror(err));
+		console_printf("# xenstore: %s %s: %s\n", xs_op_name(type),
+			       path ? path : "", xs_strerror(err));
 	return err;
 }
 
@@ -246,8 +247,9 @@ static int server_error(void)
 	err = __atomic_load_n(&intf->error, __ATOMIC_ACQUIRE);
 	if (err == XENSTORE_ERROR_NONE)
 		return 0;
-	printk("# xenstore: xenstored marked the ring broken (error %u)\n",
-	       err);
+	console_printf(
+		"# xenstore: xenstored marked the ring broken (error %u)\n",
+		err);
 	return -XS_E_RING;
 }
 
@@ -286,8 +288,9 @@ static int store_wait(bool (*ready)(void), uint64_t deadline)
 static int ring_broken(const char *which, XENSTORE_RING_IDX cons,
 		       XENSTORE_RING_IDX prod)
 {
-	printk("# xenstore: %s ring indices out of range: cons %u prod %u: client disabled until resume\n",
-	       which, cons, prod);
+	console_printf(
+		"# xenstore: %s ring indices out of range: cons %u prod %u: client disabled until resume\n",
+		which, cons, prod);
 	/* Nothing on a ring we cannot index can be trusted again. */
 	xs.ready = false;
 	return -XS_E_RING;
@@ -394,8 +397,9 @@ static int rx_fill(void)
 		if (rx.hdr_got < sizeof(rx.hdr))
 			return 0;
 		if (rx.hdr.len > XENSTORE_PAYLOAD_MAX) {
-			printk("# xenstore: reply of %u bytes (type %u, req_id %u): dropping the ring's content\n",
-			       rx.hdr.len, rx.hdr.type, rx.hdr.req_id);
+			console_printf(
+				"# xenstore: reply of %u bytes (type %u, req_id %u): dropping the ring's content\n",
+				rx.hdr.len, rx.hdr.type, rx.hdr.req_id);
 			rx_resync();
 			return -XS_E_PROTO;
 		}
@@ -474,8 +478,9 @@ static void rx_watch_event(void)
 	struct xs_watch_slot *w;
 
 	if (plen + 1 >= rx.hdr.len) {
-		printk("# xenstore: malformed watch event (%u bytes) dropped\n",
-		       rx.hdr.len);
+		console_printf(
+			"# xenstore: malformed watch event (%u bytes) dropped\n",
+			rx.hdr.len);
 		return;
 	}
 	w = watch_by_token(token);
@@ -500,8 +505,9 @@ static bool rx_dispatch(void)
 	}
 	if (xs.wait_req_id && rx.hdr.req_id == xs.wait_req_id)
 		return true;
-	printk("# xenstore: dropping a reply nobody waits for (type %u, req_id %u)\n",
-	       rx.hdr.type, rx.hdr.req_id);
+	console_printf(
+		"# xenstore: dropping a reply nobody waits for (type %u, req_id %u)\n",
+		rx.hdr.type, rx.hdr.req_id);
 	return false;
 }
 
@@ -542,7 +548,8 @@ static int send_request(uint32_t type, xs_tx_t tx, const struct xs_iov *iov,
 		rc = ring_put(iov[i].base, iov[i].len, deadline);
 	if (rc) {
 		/* A partial request would glue onto the next one. */
-		printk("# xenstore: request ring left with a partial message: client disabled until resume\n");
+		console_printf(
+			"# xenstore: request ring left with a partial message: client disabled until resume\n");
 		xs.ready = false;
 		return rc;
 	}
@@ -576,8 +583,9 @@ static int take_reply(uint32_t type, char *out, size_t size)
 		return xsd_error_code(xs.last_error);
 	}
 	if (rx.hdr.type != type) {
-		printk("# xenstore: reply of type %u to a request of type %u\n",
-		       rx.hdr.type, type);
+		console_printf(
+			"# xenstore: reply of type %u to a request of type %u\n",
+			rx.hdr.type, type);
 		return -XS_E_PROTO;
 	}
 	if (!size)
@@ -710,8 +718,9 @@ int xs_tx_directory(xs_tx_t tx, const char *path, char *buf, size_t size)
 	if (len < 0)
 		return len;
 	if (len > 0 && buf[len - 1] != '\0') {
-		printk("# xenstore: XS_DIRECTORY %s: list not NUL-terminated\n",
-		       path);
+		console_printf(
+			"# xenstore: XS_DIRECTORY %s: list not NUL-terminated\n",
+			path);
 		return -XS_E_PROTO;
 	}
 	return count_names(buf, len);
@@ -877,8 +886,9 @@ static int attach_ring(void)
 	unsigned long mfn = si->store_mfn, pfn = mfn_to_pfn(mfn);
 
 	if (pfn >= si->nr_pages || pfn_to_mfn(pfn) != mfn) {
-		printk("# xenstore: store_mfn %#lx maps to pfn %#lx, not one of our %lu frames\n",
-		       mfn, pfn, si->nr_pages);
+		console_printf(
+			"# xenstore: store_mfn %#lx maps to pfn %#lx, not one of our %lu frames\n",
+			mfn, pfn, si->nr_pages);
 		return -XS_E_BAD_MFN;
 	}
 	xs.intf = pfn_to_virt(pfn);
@@ -903,11 +913,13 @@ static int ring_adopt(void)
 	if (qp - qc > XENSTORE_RING_SIZE)
 		return ring_broken("request", qc, qp);
 	if (qp != qc)
-		printk("# xenstore: request ring not quiescent (cons %u prod %u)\n",
-		       qc, qp);
+		console_printf(
+			"# xenstore: request ring not quiescent (cons %u prod %u)\n",
+			qc, qp);
 	if (rp != rc)
-		printk("# xenstore: dropping %u unread response bytes\n",
-		       rp - rc);
+		console_printf(
+			"# xenstore: dropping %u unread response bytes\n",
+			rp - rc);
 	rx_resync();
 	return server_error();
 }
@@ -929,14 +941,14 @@ int xs_init(void)
 	if (!rc)
 		rc = ring_adopt();
 	if (rc) {
-		printk("# xenstore: no client: %s\n", xs_strerror(rc));
+		console_printf("# xenstore: no client: %s\n", xs_strerror(rc));
 		xs.intf = NULL;
 		return rc;
 	}
 	xs.ready = true;
 	learn_domid();
-	printk("# xenstore: ring at pfn %#lx, port %u, domid %d\n",
-	       virt_to_pfn(xs.intf), xs.port, xs.domid);
+	console_printf("# xenstore: ring at pfn %#lx, port %u, domid %d\n",
+		       virt_to_pfn(xs.intf), xs.port, xs.domid);
 	return 0;
 }
 
@@ -960,7 +972,8 @@ int xs_suspend(void)
 		panic("xenstore: xs_suspend() twice without a resume");
 	rc = lock_take();
 	if (rc) {
-		printk("# xenstore: suspend: a request stayed in flight\n");
+		console_printf(
+			"# xenstore: suspend: a request stayed in flight\n");
 		return rc;
 	}
 	/* Keep the lock: no request may start until resume or cancel. */
@@ -1004,7 +1017,8 @@ int xs_resume(void)
 	xs.ready = !rc;
 	suspend_end();
 	if (rc) {
-		printk("# xenstore: resume: no client: %s\n", xs_strerror(rc));
+		console_printf("# xenstore: resume: no client: %s\n",
+			       xs_strerror(rc));
 		return rc;
 	}
 	/* The new connection has no watches: register them all again. */
@@ -1048,7 +1062,7 @@ int xs_publish_state(const char *state)
 	int rc = xs_write(XS_STATE_PATH, state);
 
 	if (!rc)
-		printk("# xenstore: %s = %s\n", XS_STATE_PATH, state);
+		console_printf("# xenstore: %s = %s\n", XS_STATE_PATH, state);
 	return rc;
 }
 

@@ -90,7 +90,8 @@ void pvsr_arch_entry_jmp_buf(struct pvsr_jmp_buf *jb, void (*entry)(void),
 
 #define CTX_OFF(field) offsetof(struct vcpu_guest_context, user_regs.field)
 
-void pvsr_arch_load_context_local(const struct vcpu_guest_context *ctx)
+__noreturn void
+pvsr_arch_load_context_local(const struct vcpu_guest_context *ctx)
 {
 	asm volatile("movq %c[r15](%%rdi), %%r15\n\t"
 		     "movq %c[r14](%%rdi), %%r14\n\t"

@@ -19,13 +19,13 @@
 
 /* What a vCPU needs besides its registers, as of this domain. */
 struct pvsr_vcpu_arch_state {
-	unsigned long kernel_sp;	/* where Xen bounces from user mode */
-	unsigned long gs_base_kernel;	/* the vCPU's per-CPU pointer */
-	unsigned long kernel_l4_mfn;	/* kernel page table (CR3) */
-	unsigned long user_l4_mfn;	/* user page table, 0 if none */
-	unsigned long gdt_mfn;		/* one read-only GDT frame, or 0 */
+	unsigned long kernel_sp; /* where Xen bounces from user mode */
+	unsigned long gs_base_kernel; /* the vCPU's per-CPU pointer */
+	unsigned long kernel_l4_mfn; /* kernel page table (CR3) */
+	unsigned long user_l4_mfn; /* user page table, 0 if none */
+	unsigned long gdt_mfn; /* one read-only GDT frame, or 0 */
 	unsigned int gdt_ents;
-	const struct trap_info *traps;	/* terminated by address 0 */
+	const struct trap_info *traps; /* terminated by address 0 */
 	unsigned long event_callback;
 	unsigned long failsafe_callback;
 	unsigned long syscall_callback;
@@ -44,13 +44,12 @@ void pvsr_arch_build_context(struct vcpu_guest_context *ctx,
 void pvsr_arch_entry_jmp_buf(struct pvsr_jmp_buf *jb, void (*entry)(void),
 			     unsigned long stack_top);
 
-
 /*
  * Do on the calling CPU what Xen does with a built context, for the
  * registers a faked setjmp return uses. For tests: proves a context
  * really returns from pvsr_setjmp with 1 on the original stack.
  */
-void pvsr_arch_load_context_local(const struct vcpu_guest_context *ctx)
-	__attribute__((noreturn));
+__noreturn void
+pvsr_arch_load_context_local(const struct vcpu_guest_context *ctx);
 
 #endif /* PVSR_ARCH_X86_CONTEXT_H */

@@ -22,6 +22,8 @@
 #define PVSR_JB_SIZE 64
 
 #ifndef __ASSEMBLY__
+#include "hypercall/compiler.h"
+
 struct pvsr_jmp_buf {
 	unsigned long rbx;
 	unsigned long rbp;
@@ -29,8 +31,8 @@ struct pvsr_jmp_buf {
 	unsigned long r13;
 	unsigned long r14;
 	unsigned long r15;
-	unsigned long rsp;	/* at entry to pvsr_setjmp: &return address */
-	unsigned long rip;	/* the return address */
+	unsigned long rsp; /* at entry to pvsr_setjmp: &return address */
+	unsigned long rip; /* the return address */
 };
 
 _Static_assert(sizeof(struct pvsr_jmp_buf) == PVSR_JB_SIZE,
@@ -38,8 +40,7 @@ _Static_assert(sizeof(struct pvsr_jmp_buf) == PVSR_JB_SIZE,
 
 /* Returns 0 when saving, the value passed to the resumer otherwise. */
 int pvsr_setjmp(struct pvsr_jmp_buf *buf) __attribute__((returns_twice));
-void pvsr_longjmp(const struct pvsr_jmp_buf *buf, int val)
-	__attribute__((noreturn));
+__noreturn void pvsr_longjmp(const struct pvsr_jmp_buf *buf, int val);
 #endif
 
 #endif /* PVSR_ARCH_X86_SETJMP_H */

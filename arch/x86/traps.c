@@ -5,47 +5,37 @@
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
-void pvsr_entry_de(void);
-void pvsr_entry_db(void);
-void pvsr_entry_nmi(void);
-void pvsr_entry_bp(void);
-void pvsr_entry_of(void);
-void pvsr_entry_br(void);
-void pvsr_entry_ud(void);
-void pvsr_entry_nm(void);
-void pvsr_entry_df(void);
-void pvsr_entry_ts(void);
-void pvsr_entry_np(void);
-void pvsr_entry_ss(void);
-void pvsr_entry_gp(void);
-void pvsr_entry_pf(void);
-void pvsr_entry_mf(void);
-void pvsr_entry_ac(void);
-void pvsr_entry_mc(void);
-void pvsr_entry_xm(void);
-
 /*
  * flags: bits 0-1 are the privilege level allowed to raise the vector
  * with "int n" (3 for int3, so a ring-3 task can use it), bit 2 masks
  * events on entry like an interrupt gate (TI_SET_IF). Every handler runs
  * with events masked: they are short and never block.
  */
-#define TRAP(vec, dpl, fn)                                               \
-	{ .vector = (vec), .flags = (dpl) | 4, .cs = FLAT_KERNEL_CS,     \
-	  .address = (unsigned long)(fn) }
+#define TRAP(vec, dpl, fn)                                                 \
+	{                                                                  \
+		.vector = (vec), .flags = (dpl) | 4, .cs = FLAT_KERNEL_CS, \
+		.address = (unsigned long)(fn)                             \
+	}
 
-const struct trap_info pvsr_trap_table[] = {
-	TRAP(0, 0, pvsr_entry_de),   TRAP(1, 0, pvsr_entry_db),
-	TRAP(2, 0, pvsr_entry_nmi),  TRAP(3, 3, pvsr_entry_bp),
-	TRAP(4, 3, pvsr_entry_of),   TRAP(5, 3, pvsr_entry_br),
-	TRAP(6, 0, pvsr_entry_ud),   TRAP(7, 0, pvsr_entry_nm),
-	TRAP(8, 0, pvsr_entry_df),   TRAP(10, 0, pvsr_entry_ts),
-	TRAP(11, 0, pvsr_entry_np),  TRAP(12, 0, pvsr_entry_ss),
-	TRAP(13, 0, pvsr_entry_gp),  TRAP(14, 0, pvsr_entry_pf),
-	TRAP(16, 0, pvsr_entry_mf),  TRAP(17, 0, pvsr_entry_ac),
-	TRAP(18, 0, pvsr_entry_mc),  TRAP(19, 0, pvsr_entry_xm),
-	{ 0, 0, 0, 0 }
-};
+const struct trap_info pvsr_trap_table[] = { TRAP(0, 0, pvsr_entry_de),
+					     TRAP(1, 0, pvsr_entry_db),
+					     TRAP(2, 0, pvsr_entry_nmi),
+					     TRAP(3, 3, pvsr_entry_bp),
+					     TRAP(4, 3, pvsr_entry_of),
+					     TRAP(5, 3, pvsr_entry_br),
+					     TRAP(6, 0, pvsr_entry_ud),
+					     TRAP(7, 0, pvsr_entry_nm),
+					     TRAP(8, 0, pvsr_entry_df),
+					     TRAP(10, 0, pvsr_entry_ts),
+					     TRAP(11, 0, pvsr_entry_np),
+					     TRAP(12, 0, pvsr_entry_ss),
+					     TRAP(13, 0, pvsr_entry_gp),
+					     TRAP(14, 0, pvsr_entry_pf),
+					     TRAP(16, 0, pvsr_entry_mf),
+					     TRAP(17, 0, pvsr_entry_ac),
+					     TRAP(18, 0, pvsr_entry_mc),
+					     TRAP(19, 0, pvsr_entry_xm),
+					     { 0, 0, 0, 0 } };
 
 static long register_callback(unsigned int type, void (*fn)(void),
 			      unsigned int flags)

@@ -47,6 +47,26 @@ extern const struct trap_info pvsr_trap_table[];
 void pvsr_entry_upcall(void);
 void pvsr_entry_failsafe(void);
 
+/* Exception entry points (entry.S), one per vector in the trap table. */
+void pvsr_entry_de(void);
+void pvsr_entry_db(void);
+void pvsr_entry_nmi(void);
+void pvsr_entry_bp(void);
+void pvsr_entry_of(void);
+void pvsr_entry_br(void);
+void pvsr_entry_ud(void);
+void pvsr_entry_nm(void);
+void pvsr_entry_df(void);
+void pvsr_entry_ts(void);
+void pvsr_entry_np(void);
+void pvsr_entry_ss(void);
+void pvsr_entry_gp(void);
+void pvsr_entry_pf(void);
+void pvsr_entry_mf(void);
+void pvsr_entry_ac(void);
+void pvsr_entry_mc(void);
+void pvsr_entry_xm(void);
+
 /* Load the trap table and callbacks on the calling vCPU. */
 long pvsr_arch_traps_init(void);
 

@@ -22,7 +22,8 @@ _RESULT = re.compile(r"^(not ok|ok)\s+(\d+)(?:\s+-)?\s*([^#]*?)\s*(?:#\s*(.*))?$
 _BAIL = re.compile(r"^Bail out!(.*)$")
 
 
-def _strip(line):
+def strip_prefix(line):
+    """A console line without "\\r", trailing blanks and log prefixes."""
     line = line.replace("\r", "").rstrip()
     return _PREFIX.sub("", line)
 
@@ -74,10 +75,10 @@ class KtapResult:
                 out.append("only %d of %d planned results (missing %s): the "
                            "guest crashed, hung or was cut off"
                            % (self.plan - len(missing), self.plan,
-                              _ranges(missing)))
+                              ranges(missing)))
             if extra:
                 out.append("results outside the plan 1..%d: %s"
-                           % (self.plan, _ranges(sorted(extra))))
+                           % (self.plan, ranges(sorted(extra))))
         if self.bailed is not None:
             out.append("Bail out!" + self.bailed)
         failed = [t["name"] for t in self.ordered if not t["ok"]]
@@ -114,7 +115,8 @@ def _test_json(t):
     return d
 
 
-def _ranges(nums):
+def ranges(nums):
+    """[1, 2, 3, 5] -> "1-3,5"."""
     out, start, prev = [], None, None
     for n in nums:
         if start is None:
@@ -146,7 +148,7 @@ def parse(texts):
     top_indent = None    # indentation of the top-level document
     for text in texts:
         for raw in text.split("\n"):
-            line = _strip(raw)
+            line = strip_prefix(raw)
             if not line.strip():
                 continue
             ind, body = _indent(line)

@@ -19,6 +19,7 @@ import threading
 import time
 
 from .common import HarnessError, Progress, REPO_ROOT, rel
+from . import cycles as cyclesmod
 from . import job as jobmod
 from . import ktap
 from .setup import Cache, DOM0_INIT
@@ -516,6 +517,15 @@ class Run:
         elif not self.errors:
             self.fail("the guest never ran")
 
+        # The guest's own figures for each toolstack cycle.
+        self.reports = cyclesmod.parse(texts)
+        self.cycles = cyclesmod.cycles_json(a.scenario, a.cycles, self.reports,
+                                            self.steps)
+        if guest_ran:
+            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports):
+                self.fail(p)
+        self.control_bogus = self.judge_control_bogus(step)
+
         # Copies with obvious names at the top of the logs folder.
         self.xen_log = os.path.join(logs, "xl-dmesg.log")
         if "xl-dmesg" in step and os.path.isfile(step["xl-dmesg"]["output"]):
@@ -523,6 +533,31 @@ class Run:
         else:
             self.xen_log = self.serial_log
         self.passed = not self.errors and self.ktap.ok
+
+    def judge_control_bogus(self, step):
+        """save-restore writes an unknown control/shutdown value first: the
+        guest must report it (data/pvsr/error) and leave it in the node."""
+        if self.args.scenario != "save-restore":
+            return None
+        res = self.result
+        if "control_bogus_reported" not in res:
+            if step.get("wait-ready", {}).get("rc") == 0 and \
+                    res.get("outcome") not in ("crashed", "timeout", "xl-failed"):
+                self.fail("the unknown control/shutdown check did not run")
+            return None
+        d = {"value": cyclesmod.BOGUS_REQUEST,
+             "reported": res["control_bogus_reported"] == "yes",
+             "left_in_node": res.get("control_bogus_left") == "yes"}
+        if "control_bogus_node" in res:
+            d["node"] = res["control_bogus_node"]
+        if not d["reported"]:
+            self.fail("control/shutdown = '%s': the guest did not report the "
+                      "unknown value in data/pvsr/error" % d["value"])
+        elif not d["left_in_node"]:
+            self.fail("control/shutdown = '%s': the guest acknowledged (cleared) "
+                      "an unknown value; the node held '%s' afterwards"
+                      % (d["value"], d.get("node", "?")))
+        return d
 
     def report_failure(self):
         p = self.progress
@@ -557,7 +592,7 @@ class Run:
             "scenario": a.scenario,
             "vcpus": a.vcpus,
             "memory_mib": a.memory,
-            "cycles": a.cycles,
+            "cycles_requested": a.cycles,
             "kernel": self.kernel,
             "xen_version": self.manifest.get("xen_package_version"),
             "xen_version_running": xl_info.get("xen_version"),
@@ -569,6 +604,8 @@ class Run:
             "domid": self.result.get("domid"),
             "shutdown_reasons": self.shutdowns,
             "ktap": self.ktap.to_json(),
+            "cycles": self.cycles,
+            "control_bogus": self.control_bogus,
             "timings_s": {
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
                 "create": step["create"]["duration"] if "create" in step else None,
@@ -603,7 +640,8 @@ class Run:
 def _early_json(args, error):
     """A JSON record for a run that failed before QEMU started."""
     return {"scenario": args.scenario, "vcpus": args.vcpus,
-            "memory_mib": args.memory, "cycles": args.cycles,
+            "memory_mib": args.memory, "cycles_requested": args.cycles,
+            "cycles": [], "control_bogus": None,
             "xen_version": None, "shadow_paging": None,
             "accel": "tcg" if args.accel == "auto" else args.accel,
             "passed": False, "error": error,
@@ -646,6 +684,13 @@ def run(args):
              % ("PASS" if r.passed else "FAIL", args.scenario, args.vcpus,
                 k["passed"], k["failed"], k["skipped"], k["planned"],
                 t["qemu_to_toolstack"], t["create"], total))
+    for c in d["cycles"]:
+        progress("  " + cyclesmod.summary_line(c))
+    if d["control_bogus"] is not None:
+        cb = d["control_bogus"]
+        progress("  control/shutdown '%s': %s, %s" % (
+            cb["value"], "reported" if cb["reported"] else "NOT reported",
+            "left in the node" if cb["left_in_node"] else "NOT left in the node"))
     if not r.passed:
         r.report_failure()
         progress("result: FAIL (%s)" % rel(args.json or os.path.join(r.logs, "result.json")))

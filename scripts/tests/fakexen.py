@@ -4,7 +4,11 @@
 Only for testing the harness's own shell and bookkeeping: it proves nothing
 about Xen. MODE (in FAKE_XEN_MODE) picks what the "guest" does once unpaused:
 poweroff, crash, hang, create-fails (boot); running, save-fails (the
-scenarios that drive a running guest through xenstore states).
+scenarios that drive a running guest through xenstore states); no-report
+(running, but it prints no pvsr-report lines); bogus-silent, bogus-acked
+(running, but an unknown control/shutdown value is not reported, or is
+cleared). The "guest" prints its pvsr-report lines (2 vCPUs) after every
+resume, twice into guest-NAME--incoming.log after a migration.
 """
 import os
 import shutil
@@ -18,6 +22,12 @@ FAKE_XL = r"""#!/bin/sh
 # fake xl: state in $FAKE_XEN_DIR/state (absent = no guest)
 d=$FAKE_XEN_DIR
 echo "xl $*" >> "$d/calls"
+# report CYCLE RETURN [LOG]: the guest's pvsr-report lines after a resume
+report() {
+	[ "$FAKE_XEN_MODE" = no-report ] && return
+	printf '# pvsr-report cycle=%d rc=%d return=%d park=100 down=200 teardown=300 hypercall=4000 rebind=500 rebuild=600 total=5700 vcpus=2\n# pvsr-vcpu cycle=%d vcpu=1 outcome=%d park=10 resume=20\n' \
+		"$1" "$2" "$2" "$1" $((2 + $2)) >> "$FAKE_CONSOLE/guest-pvsr-guest${3:-}.log"
+}
 case $1 in
 create)
 	[ "$FAKE_XEN_MODE" = create-fails ] && { echo "libxl: error: fake" >&2; exit 3; }
@@ -38,18 +48,25 @@ unpause)
 		[ "$FAKE_XEN_MODE" = stays-shutdown ] && echo 0 > "$d/reason" || echo 1 > "$d/reason"
 		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nok 2 boot_b\n' \
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
-	running|save-fails) echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
+	running|save-fails|no-report|bogus-*)
+		echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
 	esac ;;
 save)
 	# xl save [-c] NAME FILE: the "guest" resumes and checks itself
 	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
-	[ "$2" = -c ] && echo "resumed $n" > "$d/xs" || rm -f "$d/state"
 	[ "$FAKE_XEN_MODE" = save-fails ] && exit 1
+	if [ "$2" = -c ]; then
+		report "$n" 1; echo "resumed $n" > "$d/xs"
+	else
+		rm -f "$d/state"
+	fi
 	true ;;
 restore)
-	echo "r-----" > "$d/state"; echo "resumed $(cat "$d/cycle")" > "$d/xs" ;;
+	echo "r-----" > "$d/state"; report "$(cat "$d/cycle")" 0
+	echo "resumed $(cat "$d/cycle")" > "$d/xs" ;;
 migrate)
 	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
+	report "$n" 0 --incoming; report "$n" 0 --incoming
 	echo "resumed $n" > "$d/xs" ;;
 list)
 	# xl list -v: the harness reads State and Reason-Code
@@ -68,20 +85,45 @@ echo "xenctx $*" >> "$FAKE_XEN_DIR/calls"
 echo "rip: ffffffff80001234 (fake)"
 """
 
+# Three nodes: data/pvsr/state (file xs), data/pvsr/error (xs-error),
+# control/shutdown (xs-control).
 FAKE_XS_READ = """#!/bin/sh
 echo "xenstore-read $*" >> "$FAKE_XEN_DIR/calls"
-[ -f "$FAKE_XEN_DIR/xs" ] || exit 1
-cat "$FAKE_XEN_DIR/xs"
+case $1 in
+*/data/pvsr/state) f=xs ;;
+*/data/pvsr/error) f=xs-error ;;
+*/control/shutdown) f=xs-control ;;
+*) exit 1 ;;
+esac
+[ -f "$FAKE_XEN_DIR/$f" ] || exit 1
+cat "$FAKE_XEN_DIR/$f"
 """
 
-# control/shutdown=poweroff: the "guest" prints its final KTAP and goes.
+# control/shutdown=poweroff: the "guest" prints its final KTAP and goes;
+# an unknown value is reported in data/pvsr/error and left in the node.
 FAKE_XS_WRITE = """#!/bin/sh
-echo "xenstore-write $*" >> "$FAKE_XEN_DIR/calls"
-if [ "$2" = poweroff ]; then
-	rm -f "$FAKE_XEN_DIR/state"
+d=$FAKE_XEN_DIR
+echo "xenstore-write $*" >> "$d/calls"
+case $1 in
+*/control/shutdown) ;;
+*) exit 0 ;;
+esac
+case $2 in
+poweroff)
+	rm -f "$d/state"
 	printf 'KTAP version 1\\n1..1\\nok 1 boot_start_info\\n' \\
-		> "$FAKE_CONSOLE/guest-pvsr-guest.log"
-fi
+		>> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
+'')
+	printf '\\n' > "$d/xs-control" ;;
+*)
+	printf '%s\\n' "$2" > "$d/xs-control"
+	case $FAKE_XEN_MODE in
+	bogus-silent) ;;
+	bogus-acked) printf '\\n' > "$d/xs-control" ;;
+	esac
+	[ "$FAKE_XEN_MODE" = bogus-silent ] ||
+		echo "control/shutdown: ignoring unknown value '$2': not one of suspend, poweroff, halt, reboot" > "$d/xs-error" ;;
+esac
 """
 
 

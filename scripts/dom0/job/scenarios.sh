@@ -152,9 +152,69 @@ scenario_boot() {
 	wait_guest_end "$GUEST_TIMEOUT"
 }
 
+# An unknown control/shutdown value must be reported by the guest (in
+# data/pvsr/error) and left in the node: only requests it carries out are
+# acknowledged (cleared), as Linux does.
+BOGUS_REQUEST=pvsr-bogus-request
+BOGUS_TIMEOUT=60
+
+# Condition for wait_until: data/pvsr/error names $BOGUS_REQUEST, or the
+# guest is no longer running (then $PVSR_OUT/guest-end says how).
+bogus_reported() {
+	_e=$(xenstore-read "/local/domain/$DOMID/data/pvsr/error" 2>/dev/null)
+	[ "$_e" != "${_last_err:-}" ] && echo "$(uptime_s) s: data/pvsr/error '$_e'"
+	_last_err=$_e
+	case $_e in
+	*"'$BOGUS_REQUEST'"*) return 0 ;;
+	esac
+	guest_ended
+}
+
+# Write the bogus request, wait (bounded) for the guest's report, check the
+# node still holds it, clear it. result.txt gets control_bogus_reported and
+# control_bogus_left (yes/no; the harness fails the run on a "no") and
+# control_bogus_node (what the node held). Returns 1 only if the guest is
+# gone or xenstore failed, so the cycles still run after a "no".
+check_unknown_request() {
+	_node=/local/domain/$DOMID/control/shutdown
+	step control-bogus xenstore-write "$_node" "$BOGUS_REQUEST" ||
+		{ xl_failed control-bogus; return 1; }
+	_t=$BOGUS_TIMEOUT
+	[ "$STATE_TIMEOUT" -lt "$_t" ] && _t=$STATE_TIMEOUT
+	rm -f "$PVSR_OUT/guest-end"
+	_last_err=
+	if step wait-bogus-reported wait_until "$_t" bogus_reported &&
+		[ ! -f "$PVSR_OUT/guest-end" ]; then
+		result control_bogus_reported yes
+	else
+		result control_bogus_reported no
+	fi
+	if [ -f "$PVSR_OUT/guest-end" ]; then
+		result outcome "$(cat "$PVSR_OUT/guest-end")"
+		result failed_waiting_for "data/pvsr/error naming '$BOGUS_REQUEST'"
+		[ "$(cat "$PVSR_OUT/guest-end")" = gone ] || dump_guest
+		return 1
+	fi
+	# A failed read: the guest removed the node (acknowledged it too).
+	if step control-bogus-read xenstore-read "$_node"; then
+		_v=$(cat "$(last_out)")
+	else
+		_v="(no node)"
+	fi
+	result control_bogus_node "$_v"
+	if [ "$_v" = "$BOGUS_REQUEST" ]; then
+		result control_bogus_left yes
+	else
+		result control_bogus_left no
+	fi
+	step control-bogus-clear xenstore-write "$_node" "" ||
+		{ xl_failed control-bogus-clear; return 1; }
+}
+
 scenario_save_restore() {
 	create_guest || return 1
 	wait_state ready || return 1
+	check_unknown_request || return 1
 	mkdir -p "$SAVE_DIR"
 	_k=1
 	while [ "$_k" -le "$CYCLES" ]; do

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Per suspend cycle: what the toolstack took and what the guest reported.
+
+The guest prints, for every pvsr_suspend() (test-guest/suspend.c):
+    # pvsr-report cycle=K rc=R return=N park=.. down=.. teardown=..
+      hypercall=.. rebind=.. rebuild=.. total=.. vcpus=V   (one line)
+    # pvsr-vcpu cycle=K vcpu=v outcome=O park=.. resume=..  (v = 1..V-1)
+    # pvsr-error cycle=K code=TEXT step=.. vcpu=.. ...      (only if rc < 0)
+Times are guest-clock nanoseconds. cycle=0 is the guest's own back-out
+self-test at boot, not a toolstack cycle: it is left out. After a live
+migration the same lines can appear twice (and across guest-NAME.log and
+guest-NAME--incoming.log): identical repeats are dropped, different lines
+for the same cycle are an error.
+
+The toolstack's side comes from the dom0 steps (out/steps.tsv): save-K +
+restore-K, checkpoint-K (xl save -c) or migrate-K.
+"""
+import re
+
+from .ktap import ranges as _ranges, strip_prefix
+
+PHASES = ("park", "down", "teardown", "hypercall", "rebind", "rebuild", "total")
+# Phases that take measurable time in every successful suspend of a guest
+# with more than one vCPU (a 0 means the phase did not run).
+NONZERO_PHASES = PHASES
+
+# What save-restore writes to control/shutdown before its first cycle
+# (scripts/dom0/job/scenarios.sh BOGUS_REQUEST).
+BOGUS_REQUEST = "pvsr-bogus-request"
+
+OPS = {"save-restore": "save-restore", "checkpoint": "checkpoint",
+       "migrate": "migrate"}
+# What the suspend hypercall returns: 0 in a new domain (restore,
+# migration), 1 when cancelled (xl save -c resumes the same domain).
+EXPECTED_RETURN = {"save-restore": 0, "checkpoint": 1, "migrate": 0}
+# pvsr_vcpu_outcome (kernel/pvsr.h) of every secondary vCPU afterwards.
+OUTCOMES = {0: "not involved", 1: "parked", 2: "rebuilt", 3: "restarted",
+            4: "never parked"}
+EXPECTED_OUTCOME = {0: 2, 1: 3}
+
+_LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error)\s+(.*)$")
+_KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
+_REPORT_KEYS = ("cycle", "rc", "return") + PHASES + ("vcpus",)
+_VCPU_KEYS = ("cycle", "vcpu", "outcome", "park", "resume")
+_ERROR_INTS = ("cycle", "vcpu", "hypercall", "subop", "xen_errno", "port")
+
+
+def _fields(body):
+    """'a=1 b=some text c=-2' -> {"a": "1", "b": "some text", "c": "-2"}
+    (a value runs to the next " key=", so pvsr-error's code text keeps its
+    spaces)."""
+    keys = list(_KEY.finditer(body))
+    out = {}
+    for i, m in enumerate(keys):
+        end = keys[i + 1].start() if i + 1 < len(keys) else len(body)
+        out.setdefault(m.group(1), body[m.end():end].strip())
+    return out
+
+
+def _ints(fields, keys):
+    """The keys as ints, or None if one is missing or not a number (a line
+    cut off by a crash, or mixed with other console output)."""
+    out = {}
+    for k in keys:
+        try:
+            out[k] = int(fields[k])
+        except (KeyError, ValueError):
+            return None
+    return out
+
+
+class Reports:
+    """Every pvsr-report/-vcpu/-error line of one run, by cycle."""
+
+    def __init__(self):
+        self.report = {}      # cycle -> {key: int}
+        self.vcpu = {}        # cycle -> {vcpu: {"outcome", "park_ns", "resume_ns"}}
+        self.error = {}       # cycle -> {key: str or int}
+        self.incomplete = {}  # cycle (or None if unreadable) -> [line]
+        self.conflicts = {}   # cycle -> [what]
+        self.duplicates = 0
+
+    def _put(self, table, cycle, key, value, what):
+        slot = table.setdefault(cycle, {}) if key is not None else table
+        k = key if key is not None else cycle
+        old = slot.get(k)
+        if old is None:
+            slot[k] = value
+        elif old == value:
+            self.duplicates += 1
+        else:
+            self.conflicts.setdefault(cycle, []).append(what)
+
+    def add_line(self, line):
+        m = _LINE.match(strip_prefix(line).strip())
+        if not m:
+            return
+        kind, body = m.group(1), m.group(2)
+        f = _fields(body)
+        try:
+            cycle = int(f.get("cycle", ""))
+        except ValueError:
+            self.incomplete.setdefault(None, []).append(line.strip())
+            return
+        if kind == "report":
+            v = _ints(f, _REPORT_KEYS)
+            if v is None:
+                self.incomplete.setdefault(cycle, []).append(line.strip())
+                return
+            self._put(self.report, cycle, None, v, "pvsr-report")
+        elif kind == "vcpu":
+            v = _ints(f, _VCPU_KEYS)
+            if v is None:
+                self.incomplete.setdefault(cycle, []).append(line.strip())
+                return
+            self._put(self.vcpu, cycle, v["vcpu"],
+                      {"vcpu": v["vcpu"], "outcome": v["outcome"],
+                       "park_ns": v["park"], "resume_ns": v["resume"]},
+                      "pvsr-vcpu vcpu=%d" % v["vcpu"])
+        else:
+            e = {}
+            for k, val in f.items():
+                if k in _ERROR_INTS:
+                    try:
+                        val = int(val)
+                    except ValueError:
+                        pass
+                e[k] = val
+            self._put(self.error, cycle, None, e, "pvsr-error")
+
+
+def parse(texts):
+    """Guest console logs (main one first) -> Reports."""
+    if isinstance(texts, str):
+        texts = [texts]
+    r = Reports()
+    for text in texts:
+        for line in text.split("\n"):
+            if "pvsr-" in line:
+                r.add_line(line)
+    return r
+
+
+def toolstack_seconds(scenario, k, steps):
+    """The xl time of cycle k from the dom0 steps, or None if it never ran."""
+    by_name = {s["name"]: s for s in steps}
+    names = {"save-restore": ("save-%d" % k, "restore-%d" % k),
+             "checkpoint": ("checkpoint-%d" % k,),
+             "migrate": ("migrate-%d" % k,)}.get(scenario, ())
+    if not names or any(n not in by_name for n in names):
+        return None
+    return round(sum(by_name[n]["duration"] for n in names), 2)
+
+
+def guest_json(reports, k):
+    rep = reports.report.get(k)
+    if rep is None:
+        return None
+    g = {"return": rep["return"], "rc": rep["rc"],
+         "vcpus_online": rep["vcpus"],
+         "phase_ns": {p: rep[p] for p in PHASES},
+         "vcpus": [reports.vcpu[k][v] for v in sorted(reports.vcpu.get(k, {}))]}
+    if k in reports.error:
+        g["error"] = reports.error[k]
+    return g
+
+
+def cycles_json(scenario, ncycles, reports, steps):
+    """The result's "cycles" list: one entry per requested cycle (guest:
+    null when the guest never reported it)."""
+    if scenario not in OPS:
+        return []
+    return [{"cycle": k, "op": OPS[scenario],
+             "toolstack_s": toolstack_seconds(scenario, k, steps),
+             "guest": guest_json(reports, k)}
+            for k in range(1, ncycles + 1)]
+
+
+def problems(scenario, ncycles, vcpus, reports):
+    """Why the guest's cycle reports do not show ncycles good suspends of a
+    vcpus-vCPU guest (empty if they do)."""
+    if scenario not in OPS:
+        return []
+    out = []
+    want_ret = EXPECTED_RETURN[scenario]
+    missing = [k for k in range(1, ncycles + 1) if k not in reports.report]
+    if missing:
+        out.append("no pvsr-report from the guest for cycle%s %s of %d (it "
+                   "crashed, hung or never got the request)"
+                   % ("s" if len(missing) > 1 else "", _ranges(missing), ncycles))
+    extra = sorted(k for k in reports.report if k > ncycles)
+    if extra:
+        out.append("the guest reported cycle%s %s, but only %d were run"
+                   % ("s" if len(extra) > 1 else "", _ranges(extra), ncycles))
+    for k in sorted(set(reports.incomplete) - set(reports.report)):
+        if k is not None and 1 <= k <= ncycles:
+            out.append("cycle %d: incomplete report line: %s"
+                       % (k, reports.incomplete[k][0][:160]))
+    for k in sorted(reports.conflicts):
+        if k >= 1:
+            out.append("cycle %d: conflicting %s lines"
+                       % (k, ", ".join(sorted(set(reports.conflicts[k])))))
+    for k in range(1, ncycles + 1):
+        rep = reports.report.get(k)
+        if rep is None:
+            continue
+        if rep["rc"] < 0:
+            e = reports.error.get(k)
+            out.append("cycle %d: pvsr_suspend failed (rc %d)%s"
+                       % (k, rep["rc"], ": " + _error_text(e) if e else
+                          " and the guest printed no pvsr-error line"))
+            continue
+        if rep["return"] != want_ret:
+            out.append("cycle %d: the suspend hypercall returned %d, %s expects "
+                       "%d" % (k, rep["return"], scenario, want_ret))
+        n = max(vcpus, rep["vcpus"])
+        if rep["vcpus"] != vcpus:
+            out.append("cycle %d: %d vCPU(s) took part in the suspend, the "
+                       "domain has %d" % (k, rep["vcpus"], vcpus))
+        if n > 1:
+            zero = [p for p in NONZERO_PHASES if rep[p] == 0]
+            if zero:
+                out.append("cycle %d: phase%s %s took 0 ns in a %d-vCPU guest "
+                           "(did not run)" % (k, "s" if len(zero) > 1 else "",
+                                              ", ".join(zero), n))
+        seen = reports.vcpu.get(k, {})
+        gone = [v for v in range(1, rep["vcpus"]) if v not in seen]
+        if gone:
+            out.append("cycle %d: no pvsr-vcpu line for vCPU %s"
+                       % (k, _ranges(gone)))
+        want = EXPECTED_OUTCOME.get(rep["return"])
+        bad = ["vCPU %d %s" % (v, OUTCOMES.get(s["outcome"], str(s["outcome"])))
+               for v, s in sorted(seen.items())
+               if want is not None and v < rep["vcpus"] and s["outcome"] != want]
+        if bad:
+            out.append("cycle %d: expected every other vCPU %s: %s"
+                       % (k, OUTCOMES[want], ", ".join(bad)))
+    return out
+
+
+def _error_text(e):
+    parts = [str(e.get("code", "?"))]
+    for k in ("step", "vcpu", "hypercall", "subop", "xen_errno", "port", "hook"):
+        if k in e and e[k] not in (-1, "-", ""):
+            parts.append("%s=%s" % (k, e[k]))
+    return " ".join(parts)
+
+
+def summary_line(c):
+    """One printed line per cycle."""
+    g = c.get("guest")
+    ts = "%.2f s" % c["toolstack_s"] if c.get("toolstack_s") is not None else "-"
+    if not g:
+        return "cycle %d %s: toolstack %s; guest: no report" % (c["cycle"], c["op"], ts)
+    ph = g["phase_ns"]
+    return ("cycle %d %s: toolstack %s; guest park %.1f ms, rebind+rebuild %.1f ms, "
+            "total %.1f ms, return %d%s"
+            % (c["cycle"], c["op"], ts, ph["park"] / 1e6,
+               (ph["rebind"] + ph["rebuild"]) / 1e6, ph["total"] / 1e6, g["return"],
+               ", rc %d (%s)" % (g["rc"], _error_text(g["error"]) if "error" in g
+                                 else "no detail") if g["rc"] < 0 else ""))

@@ -69,35 +69,50 @@ static void phase_done(struct pvsr *p, struct pvsr_report *r,
 	*mark = now;
 }
 
-/* VCPUOP_down is asynchronous: wait until Xen says the vCPU is down. */
-static long take_down(unsigned int vcpu)
+static int down_fail(struct pvsr_report *r, unsigned int vcpu, int hypercall,
+		     int subop, long rc)
+{
+	return xen_fail(r, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, vcpu, hypercall,
+			subop, rc);
+}
+
+/*
+ * VCPUOP_down is asynchronous: wait until Xen says the vCPU is down. Once
+ * VCPUOP_down went through, the vCPU counts as taken down (*done) even if
+ * the wait fails, so that a back-out brings it up again.
+ */
+static int take_down(struct pvsr_report *r, unsigned int vcpu,
+		     unsigned int *done)
 {
 	long rc = pvsr_hyp_vcpu_op(VCPUOP_down, vcpu, NULL);
 
-	while (!rc) {
-		rc = pvsr_hyp_vcpu_op(VCPUOP_is_up, vcpu, NULL);
-		if (rc == 0)
-			return 0;
-		if (rc > 0)
-			rc = pvsr_hyp_sched_yield();
+	if (rc)
+		return down_fail(r, vcpu, __HYPERVISOR_vcpu_op, VCPUOP_down,
+				 rc);
+	*done = vcpu + 1;
+	while ((rc = pvsr_hyp_vcpu_op(VCPUOP_is_up, vcpu, NULL)) > 0) {
+		rc = pvsr_hyp_sched_yield();
+		if (rc)
+			return down_fail(r, vcpu, __HYPERVISOR_sched_op,
+					 SCHEDOP_yield, rc);
 	}
-	return rc;
+	if (rc)
+		return down_fail(r, vcpu, __HYPERVISOR_vcpu_op, VCPUOP_is_up,
+				 rc);
+	return 0;
 }
 
-static int down_all(struct pvsr *p, struct pvsr_report *r,
-		    unsigned int *done)
+static int down_all(struct pvsr *p, struct pvsr_report *r, unsigned int *done)
 {
 	unsigned int v;
-	long rc;
+	int rc;
 
 	for (v = 1; v < p->nr_vcpus; v++) {
 		if (!pvsr_barrier_member(p, v))
 			continue;
-		rc = take_down(v);
+		rc = take_down(r, v, done);
 		if (rc)
-			return xen_fail(r, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, v,
-					__HYPERVISOR_vcpu_op, VCPUOP_down, rc);
-		*done = v + 1;
+			return rc;
 	}
 	return 0;
 }
@@ -164,6 +179,9 @@ static void fill_vcpu_report(struct pvsr *p, struct pvsr_report *r)
 		if (!pvsr_barrier_member(p, v))
 			continue;
 		r->vcpu[v].outcome = pvsr_load(&s->state);
+		/* A member that never parked says so (its slot cannot). */
+		if (r->vcpu[v].outcome == PVSR_VCPU_NOT_INVOLVED)
+			r->vcpu[v].outcome = PVSR_VCPU_NEVER_PARKED;
 		if (s->parked_ns >= s->park_sent_ns)
 			r->vcpu[v].park_ns = s->parked_ns - s->park_sent_ns;
 		if (s->resumed_ns >= s->up_ns && s->up_ns)
@@ -171,7 +189,8 @@ static void fill_vcpu_report(struct pvsr *p, struct pvsr_report *r)
 	}
 }
 
-static void begin(struct pvsr *p, struct pvsr_report *r)
+/* Every field of the report, before anything can fail. */
+static void report_init(struct pvsr_report *r)
 {
 	unsigned int v;
 
@@ -188,6 +207,12 @@ static void begin(struct pvsr *p, struct pvsr_report *r)
 	r->hypercall_ret = -99;
 	r->kind = PVSR_RESUME_BACKOUT;
 	r->nr_vcpus = 0;
+}
+
+static void begin(struct pvsr *p, struct pvsr_report *r)
+{
+	unsigned int v;
+
 	for (v = 0; v < p->nr_vcpus; v++) {
 		struct pvsr_vcpu_slot *s = &p->slots[v];
 
@@ -245,8 +270,9 @@ static int back_out(struct pvsr *p, struct pvsr_report *r,
 
 	if (b->arch_pre_done && pvsr_arch_post_suspend(p->arch, false, &later))
 		p->ops->panic("cannot undo arch pre-suspend", &later);
+	/* Its own per-vCPU resume, as each parked vCPU does (timer too). */
 	if (b->channels_closed &&
-	    pvsr_evtchn_rebind_vcpu(p->evtchns, 0, &later))
+	    p->ops->vcpu_resume(0, PVSR_RESUME_BACKOUT, &later))
 		p->ops->panic("cannot rebind vCPU 0's channels", &later);
 	if (bring_back(p, r, PVSR_RESUME_BACKOUT, b->down_limit))
 		p->ops->panic("cannot restart the parked vCPUs", &r->error);
@@ -339,10 +365,11 @@ int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
 	uint64_t start, mark;
 	int expected = 0, rc;
 
+	report_init(r);
 	if (p->ops->this_vcpu() != 0)
 		return pvsr_fail(&r->error, PVSR_E_NOT_BOOT_VCPU,
-				 PVSR_STEP_REQUEST, p->ops->this_vcpu(), -1,
-				 -1, 0);
+				 PVSR_STEP_REQUEST, p->ops->this_vcpu(), -1, -1,
+				 0);
 	if (!__atomic_compare_exchange_n(&p->busy, &expected, 1, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return pvsr_fail(&r->error, PVSR_E_BUSY, PVSR_STEP_REQUEST,

@@ -60,6 +60,28 @@ static unsigned int current_vcpu_tag(void)
 	return gs_base_set ? this_cpu()->id + 1 : 1;
 }
 
+/*
+ * Before the domain shuts down: give xenconsoled the chance to take what
+ * is still in the ring, or the last lines (the KTAP summary, a crash
+ * dump) are lost with the domain. Bounded: a dom0 that stopped reading
+ * must not keep us from shutting down.
+ */
+void console_flush(void)
+{
+	unsigned int tries;
+
+	if (!console_ring)
+		return;
+	for (tries = 0; tries < 10000; tries++) {
+		if (__atomic_load_n(&console_ring->out_cons,
+				    __ATOMIC_ACQUIRE) ==
+		    __atomic_load_n(&console_ring->out_prod, __ATOMIC_ACQUIRE))
+			return;
+		console_notify();
+		pvsr_hyp_sched_yield();
+	}
+}
+
 void console_write(const char *s, size_t len)
 {
 	unsigned int me = current_vcpu_tag();

@@ -152,6 +152,7 @@ static void act(enum pvsr_control_request req)
 		guest_poweroff();
 	case PVSR_CONTROL_REBOOT:
 		finish();
+		console_flush();
 		pvsr_hyp_sched_shutdown(SHUTDOWN_reboot);
 		panic("SCHEDOP_shutdown(reboot) returned");
 	case PVSR_CONTROL_SUSPEND:

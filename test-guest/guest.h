@@ -63,6 +63,8 @@ unsigned long virt_to_mfn(const void *va);
 /* Console output (the PV console ring). */
 void console_init(void);
 void console_write(const char *s, size_t len);
+/* Wait (bounded) until xenconsoled has read everything. */
+void console_flush(void);
 void console_printf(const char *fmt, ...) __printf(1, 2);
 
 /* An impossible state: registers, backtrace, SHUTDOWN_crash. */

@@ -67,6 +67,7 @@ static void cpu0_early_init(void)
 void guest_poweroff(void)
 {
 	console_printf("# pvsr-guest: powering off\n");
+	console_flush();
 	pvsr_hyp_sched_shutdown(SHUTDOWN_poweroff);
 	panic("SCHEDOP_shutdown(poweroff) returned");
 }

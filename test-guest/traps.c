@@ -86,6 +86,7 @@ void dump_registers(const struct pvsr_regs *r)
 
 void crash_domain(void)
 {
+	console_flush();
 	pvsr_hyp_sched_shutdown(SHUTDOWN_crash);
 	/* Not reached: Xen does not run a crashed domain again. */
 	for (;;)

@@ -637,6 +637,26 @@ class Run:
         return d
 
 
+def summary_lines(d, total):
+    """The run's summary: one line, then one per cycle and the unknown
+    control/shutdown check."""
+    k = d["ktap"]
+    t = d["timings_s"]
+    out = ["summary: %s %s, %d vCPU(s): KTAP %d passed, %d failed, %d skipped "
+           "(plan %s); toolstack %s s, create %s s, total %.1f s"
+           % ("PASS" if d["passed"] else "FAIL", d["scenario"], d["vcpus"],
+              k["passed"], k["failed"], k["skipped"], k.get("planned"),
+              t["qemu_to_toolstack"], t["create"], total)]
+    for c in d.get("cycles") or []:
+        out.append("  " + cyclesmod.summary_line(c))
+    cb = d.get("control_bogus")
+    if cb is not None:
+        out.append("  control/shutdown '%s': %s, %s" % (
+            cb["value"], "reported" if cb["reported"] else "NOT reported",
+            "left in the node" if cb["left_in_node"] else "NOT left in the node"))
+    return out
+
+
 def _early_json(args, error):
     """A JSON record for a run that failed before QEMU started."""
     return {"scenario": args.scenario, "vcpus": args.vcpus,
@@ -677,20 +697,8 @@ def run(args):
         with open(path, "w") as f:
             json.dump(d, f, indent=2)
             f.write("\n")
-    k = d["ktap"]
-    t = d["timings_s"]
-    progress("summary: %s %s, %d vCPU(s): KTAP %d passed, %d failed, %d skipped "
-             "(plan %s); toolstack %s s, create %s s, total %.1f s"
-             % ("PASS" if r.passed else "FAIL", args.scenario, args.vcpus,
-                k["passed"], k["failed"], k["skipped"], k["planned"],
-                t["qemu_to_toolstack"], t["create"], total))
-    for c in d["cycles"]:
-        progress("  " + cyclesmod.summary_line(c))
-    if d["control_bogus"] is not None:
-        cb = d["control_bogus"]
-        progress("  control/shutdown '%s': %s, %s" % (
-            cb["value"], "reported" if cb["reported"] else "NOT reported",
-            "left in the node" if cb["left_in_node"] else "NOT left in the node"))
+    for line in summary_lines(d, total):
+        progress(line)
     if not r.passed:
         r.report_failure()
         progress("result: FAIL (%s)" % rel(args.json or os.path.join(r.logs, "result.json")))

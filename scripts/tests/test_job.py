@@ -123,6 +123,29 @@ class FakeScenarioTest(unittest.TestCase):
                 "xenstore-write /local/domain/7/control/shutdown poweroff"])
             self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
 
+    def test_unknown_control_value(self):
+        for mode, reported, left in (("running", "yes", "yes"),
+                                     ("bogus-silent", "no", "yes"),
+                                     ("bogus-acked", "yes", "no")):
+            with tempfile.TemporaryDirectory() as tmp:
+                rc, jobdir = run_job(tmp, mode, scenario="save-restore",
+                                     guest_timeout=1)
+                res = jobmod.read_result(jobdir)
+                self.assertEqual((res["control_bogus_reported"],
+                                  res["control_bogus_left"]), (reported, left), mode)
+                names = [s["name"] for s in jobmod.read_steps(jobdir)]
+                i = names.index("wait-ready")
+                self.assertEqual(names[i + 1:i + 6],
+                                 ["control-bogus", "wait-bogus-reported",
+                                  "control-bogus-read", "control-bogus-clear",
+                                  "save-1"], mode)
+                # The run goes on: the harness judges the check.
+                self.assertEqual(rc, 0, mode)
+                self.assertEqual(res["outcome"], "gone")
+                with open(os.path.join(os.path.dirname(jobdir), "fake",
+                                       "xs-control")) as f:
+                    self.assertEqual(f.read(), "\n")      # cleared
+
     def test_checkpoint_and_migrate(self):
         for scenario, op in (("checkpoint", "xl save -c pvsr-guest"),
                              ("migrate", "xl migrate -s /job/migrate-transport.sh "

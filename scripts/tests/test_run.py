@@ -13,14 +13,15 @@ from fakexen import run_job
 
 def fake_run(tmp, mode, marks=("init-start", "toolstack-up", "job-done"),
              serial="(XEN) Xen version 4.17.5 (pkg-xen-devel@lists)\n", xl_log=None,
-             scenario="boot"):
-    rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1, scenario=scenario)
+             scenario="boot", cycles=1):
+    rc, jobdir = run_job(tmp, mode, vcpus=2, guest_timeout=1, scenario=scenario,
+                         cycles=cycles)
     if xl_log is not None:
         for st in jobmod.read_steps(jobdir):
             if st["name"] == "xl-guest-log":
                 with open(st["output"], "w") as f:
                     f.write(xl_log)
-    args = argparse.Namespace(scenario=scenario, vcpus=2, memory=128, cycles=1,
+    args = argparse.Namespace(scenario=scenario, vcpus=2, memory=128, cycles=cycles,
                               accel="auto", guest_timeout=1, json=None)
     r = runmod.Run(args, progress=lambda msg: None)
     r.logs = jobdir
@@ -109,6 +110,61 @@ class VerdictTest(unittest.TestCase):
             names = [s["name"] for s in d["timings_s"]["steps"]]
             self.assertIn("save-1", names)
             self.assertIn("restore-1", names)
+            self.assertEqual(d["cycles_requested"], 1)
+            self.assertEqual(len(d["cycles"]), 1)
+            c = d["cycles"][0]
+            self.assertEqual((c["cycle"], c["op"]), (1, "save-restore"))
+            self.assertIsInstance(c["toolstack_s"], float)
+            self.assertEqual(c["guest"]["return"], 0)
+            self.assertEqual(c["guest"]["phase_ns"]["hypercall"], 4000)
+            self.assertEqual(c["guest"]["vcpus"], [{"vcpu": 1, "outcome": 2,
+                                                    "park_ns": 10, "resume_ns": 20}])
+            self.assertEqual(d["control_bogus"], {
+                "value": "pvsr-bogus-request", "reported": True,
+                "left_in_node": True, "node": "pvsr-bogus-request"})
+            lines = runmod.summary_lines(d, 42.0)
+            self.assertTrue(lines[0].startswith("summary: PASS save-restore, 2 vCPU(s)"))
+            self.assertRegex(lines[1], r"^  cycle 1 save-restore: toolstack \d+\.\d\d s; "
+                             r"guest park 0\.0 ms, rebind\+rebuild 0\.0 ms, "
+                             r"total 0\.0 ms, return 0$")
+            self.assertEqual(lines[2], "  control/shutdown 'pvsr-bogus-request': "
+                             "reported, left in the node")
+
+    def test_checkpoint_and_migrate_cycles(self):
+        # migrate: every report line twice in --incoming.log (deduplicated).
+        for scenario, ret in (("checkpoint", 1), ("migrate", 0)):
+            with tempfile.TemporaryDirectory() as tmp:
+                r, d = fake_run(tmp, "running", scenario=scenario, cycles=2)
+                self.assertTrue(d["passed"], (scenario, d.get("error")))
+                self.assertEqual([(c["cycle"], c["op"], c["guest"]["return"])
+                                  for c in d["cycles"]],
+                                 [(1, scenario, ret), (2, scenario, ret)])
+                self.assertIsNone(d["control_bogus"])
+                self.assertNotIn("control/shutdown",
+                                 " ".join(runmod.summary_lines(d, 1.0)))
+
+    def test_missing_report_fails(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "no-report", scenario="save-restore", cycles=2)
+            self.assertFalse(d["passed"])
+            self.assertFalse(r.infra)
+            self.assertIn("no pvsr-report from the guest for cycles 1-2 of 2", d["error"])
+            self.assertEqual([c["guest"] for c in d["cycles"]], [None, None])
+            self.assertIn("guest: no report", runmod.summary_lines(d, 1.0)[1])
+
+    def test_unknown_control_value(self):
+        for mode, want in (("bogus-silent", "did not report the unknown value"),
+                           ("bogus-acked", "acknowledged (cleared) an unknown value")):
+            with tempfile.TemporaryDirectory() as tmp:
+                r, d = fake_run(tmp, mode, scenario="save-restore")
+                self.assertFalse(d["passed"], mode)
+                self.assertIn(want, d["error"])
+                # The cycles still ran: the next real suspend is evidence too.
+                self.assertIsNotNone(d["cycles"][0]["guest"], mode)
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "bogus-silent", scenario="save-restore")
+            self.assertEqual(d["control_bogus"]["reported"], False)
+            self.assertIn("NOT reported", runmod.summary_lines(d, 1.0)[-1])
 
     def test_toolstack_never_up_is_infra(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -11,19 +11,19 @@
 static struct pvsr_fake fake;
 
 /* Frames of the first domain; each resume moves them, as a restore does. */
-#define FAKE_START_INFO_MFN	0x1000ULL
-#define FAKE_SHARED_INFO_MFN	0x2000ULL
-#define FAKE_MFN_STEP		0x10000ULL
-#define FAKE_NR_PAGES		32768ULL
-#define FAKE_STORE_DOMID	0
-#define FAKE_PAGE_SIZE		4096U
+#define FAKE_START_INFO_MFN 0x1000ULL
+#define FAKE_SHARED_INFO_MFN 0x2000ULL
+#define FAKE_MFN_STEP 0x10000ULL
+#define FAKE_NR_PAGES 32768ULL
+#define FAKE_STORE_DOMID 0
+#define FAKE_PAGE_SIZE 4096U
 
 /* x86 page-table bits, for the model of Xen's PTE adjustment only. */
-#define FAKE_PTE_PRESENT	(1ULL << 0)
-#define FAKE_PTE_USER		(1ULL << 2)
-#define FAKE_PTE_GLOBAL		(1ULL << 8)
-#define FAKE_PTE_GUEST_KERNEL	(1ULL << 52)
-#define FAKE_PTE_FRAME		0x000ffffffffff000ULL
+#define FAKE_PTE_PRESENT (1ULL << 0)
+#define FAKE_PTE_USER (1ULL << 2)
+#define FAKE_PTE_GLOBAL (1ULL << 8)
+#define FAKE_PTE_GUEST_KERNEL (1ULL << 52)
+#define FAKE_PTE_FRAME 0x000ffffffffff000ULL
 
 struct pvsr_fake *pvsr_fake(void)
 {
@@ -47,8 +47,7 @@ static bool port_valid(evtchn_port_t port)
 
 static bool port_in_use(evtchn_port_t port)
 {
-	return port_valid(port) &&
-	       fake.port[port].state != EVTCHNSTAT_closed;
+	return port_valid(port) && fake.port[port].state != EVTCHNSTAT_closed;
 }
 
 /* Lowest free port at or above port_base, as Xen's get_free_port. */
@@ -242,8 +241,7 @@ int pvsr_fake_inject_n(int hypercall, int subop, unsigned int nth,
 	return -XEN_ENOSPC;
 }
 
-int pvsr_fake_inject(int hypercall, int subop, unsigned int nth,
-		     long xen_errno)
+int pvsr_fake_inject(int hypercall, int subop, unsigned int nth, long xen_errno)
 {
 	return pvsr_fake_inject_n(hypercall, subop, nth, 1, xen_errno);
 }
@@ -813,7 +811,7 @@ static long evtchn_send(struct evtchn_send *s)
 			fake.hooks.on_send(s->port, fp->vcpu, fake.hooks.data);
 		return 0;
 	case EVTCHNSTAT_unbound:
-		return 0;	/* Xen drops it silently */
+		return 0; /* Xen drops it silently */
 	}
 	return -XEN_EINVAL;
 }

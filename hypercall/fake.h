@@ -35,40 +35,41 @@
 #include "hypercall/hypercall.h"
 #include <xenpub/errno.h>
 
-#define PVSR_FAKE_MAX_VCPUS	64
+#define PVSR_FAKE_MAX_VCPUS 64
 /* Enough ports for 64 vCPUs x several channels; tests may lower max_ports. */
-#define PVSR_FAKE_MAX_PORTS	1024
-#define PVSR_FAKE_MAX_FAULTS	8
-#define PVSR_FAKE_MMU_LOG	16
+#define PVSR_FAKE_MAX_PORTS 1024
+#define PVSR_FAKE_MAX_FAULTS 8
+#define PVSR_FAKE_MMU_LOG 16
 /* Matches any subop in pvsr_fake_inject() and pvsr_fake_calls(). */
-#define PVSR_FAKE_ANY		(-1)
+#define PVSR_FAKE_ANY (-1)
 /* Hypercall numbers below this and subops below this are counted. */
-#define PVSR_FAKE_NR_HYPERCALLS	64
-#define PVSR_FAKE_NR_SUBOPS	32
+#define PVSR_FAKE_NR_HYPERCALLS 64
+#define PVSR_FAKE_NR_SUBOPS 32
 
 /* Protocol violations the fake saw (bits of struct pvsr_fake.violations). */
 enum pvsr_fake_violation {
-	PVSR_FAKE_V_SUSPEND_OTHERS_UP = 1 << 0,	/* another vCPU still up */
-	PVSR_FAKE_V_SUSPEND_NOT_VCPU0 = 1 << 1,	/* suspend off vCPU 0 */
-	PVSR_FAKE_V_SUSPEND_BAD_MFN = 1 << 2,	/* rdx != start_info MFN */
-	PVSR_FAKE_V_SUSPEND_SHINFO_MAPPED = 1 << 3, /* shared_info still mapped */
-	PVSR_FAKE_V_SUSPEND_NO_MFN = 1 << 4,	/* suspend via _shutdown() */
-	PVSR_FAKE_V_LAST_VCPU_DOWN = 1 << 5,	/* domain shut itself down */
+	PVSR_FAKE_V_SUSPEND_OTHERS_UP = 1 << 0, /* another vCPU still up */
+	PVSR_FAKE_V_SUSPEND_NOT_VCPU0 = 1 << 1, /* suspend off vCPU 0 */
+	PVSR_FAKE_V_SUSPEND_BAD_MFN = 1 << 2, /* rdx != start_info MFN */
+	PVSR_FAKE_V_SUSPEND_SHINFO_MAPPED = 1
+					    << 3, /* shared_info still mapped */
+	PVSR_FAKE_V_SUSPEND_NO_MFN = 1 << 4, /* suspend via _shutdown() */
+	PVSR_FAKE_V_LAST_VCPU_DOWN = 1 << 5, /* domain shut itself down */
 	PVSR_FAKE_V_CALL_FROM_DOWN_VCPU = 1 << 6, /* a down vCPU made a call */
 	PVSR_FAKE_V_CALL_AFTER_SHUTDOWN = 1 << 7, /* the domain is gone */
 };
 
 /* One event channel, as Xen's 2-level ABI keeps it. */
 struct pvsr_fake_port {
-	unsigned int state;	/* EVTCHNSTAT_* */
-	unsigned int vcpu;	/* notify vCPU */
-	unsigned int virq;	/* EVTCHNSTAT_virq */
-	domid_t remote_dom;	/* EVTCHNSTAT_interdomain / _unbound */
+	unsigned int state; /* EVTCHNSTAT_* */
+	unsigned int vcpu; /* notify vCPU */
+	unsigned int virq; /* EVTCHNSTAT_virq */
+	domid_t remote_dom; /* EVTCHNSTAT_interdomain / _unbound */
 	evtchn_port_t remote_port;
 	bool pending;
 	bool masked;
-	bool from_start_info;	/* created by the "toolstack" (store/console) */
-	unsigned int sends;	/* EVTCHNOP_send count */
+	bool from_start_info; /* created by the "toolstack" (store/console) */
+	unsigned int sends; /* EVTCHNOP_send count */
 };
 
 struct pvsr_fake_vcpu {
@@ -77,16 +78,16 @@ struct pvsr_fake_vcpu {
 	bool vcpu_info_registered;
 	uint64_t vcpu_info_mfn;
 	uint32_t vcpu_info_offset;
-	struct vcpu_guest_context ctx;	/* from the last VCPUOP_initialise */
-	uint64_t periodic_ns;		/* 0 = stopped */
+	struct vcpu_guest_context ctx; /* from the last VCPUOP_initialise */
+	uint64_t periodic_ns; /* 0 = stopped */
 	bool singleshot_armed;
 	uint64_t singleshot_ns;
-	unsigned long kernel_ss, kernel_sp;	/* stack_switch */
+	unsigned long kernel_ss, kernel_sp; /* stack_switch */
 	unsigned long fs_base, gs_base_kernel, gs_base_user;
 	unsigned int gs_user_sel;
 	bool trap_table_set;
 	unsigned int gdt_entries;
-	unsigned int callbacks;		/* bitmask of CALLBACKTYPE_* */
+	unsigned int callbacks; /* bitmask of CALLBACKTYPE_* */
 	unsigned int nr_initialise, nr_up, nr_down;
 };
 
@@ -120,11 +121,11 @@ struct pvsr_fake_hooks {
 struct pvsr_fake_fault {
 	bool armed;
 	int hypercall;
-	int subop;		/* or PVSR_FAKE_ANY */
-	unsigned int nth;	/* fail the nth matching call from arming */
-	unsigned int times;	/* consecutive failures from there (>= 1) */
+	int subop; /* or PVSR_FAKE_ANY */
+	unsigned int nth; /* fail the nth matching call from arming */
+	unsigned int times; /* consecutive failures from there (>= 1) */
 	unsigned int seen;
-	long xen_errno;		/* negative, e.g. -XEN_EINVAL */
+	long xen_errno; /* negative, e.g. -XEN_EINVAL */
 };
 
 struct pvsr_fake_mmu_entry {
@@ -138,10 +139,10 @@ struct pvsr_fake {
 	struct pvsr_fake_vcpu vcpu[PVSR_FAKE_MAX_VCPUS];
 
 	struct pvsr_fake_port port[PVSR_FAKE_MAX_PORTS];
-	unsigned int max_ports;		/* ports valid: 1 .. max_ports - 1 */
-	unsigned int port_base;		/* lowest port handed out */
-	unsigned int resume_port_shift;	/* added to port_base on resume */
-	evtchn_port_t store_port, console_port;	/* start_info channels */
+	unsigned int max_ports; /* ports valid: 1 .. max_ports - 1 */
+	unsigned int port_base; /* lowest port handed out */
+	unsigned int resume_port_shift; /* added to port_base on resume */
+	evtchn_port_t store_port, console_port; /* start_info channels */
 
 	/* Frames of the current domain; they change on every resume. */
 	uint64_t start_info_mfn;
@@ -150,14 +151,14 @@ struct pvsr_fake {
 	unsigned long shared_info_va;
 	uint64_t nr_pages;
 
-	long suspend_result;		/* what the next suspend returns */
-	unsigned int generation;	/* domains we have been (resumes) */
+	long suspend_result; /* what the next suspend returns */
+	unsigned int generation; /* domains we have been (resumes) */
 	unsigned int nr_suspends, nr_cancelled;
 	bool shut_down;
 	unsigned int shutdown_reason;
 
-	unsigned int violations;	/* enum pvsr_fake_violation bits */
-	uint64_t now_ns;		/* system time for timers */
+	unsigned int violations; /* enum pvsr_fake_violation bits */
+	uint64_t now_ns; /* system time for timers */
 	unsigned int vm_assists;
 
 	unsigned int calls[PVSR_FAKE_NR_HYPERCALLS][PVSR_FAKE_NR_SUBOPS];
@@ -165,7 +166,7 @@ struct pvsr_fake {
 	struct pvsr_fake_fault fault[PVSR_FAKE_MAX_FAULTS];
 
 	struct pvsr_fake_mmu_entry mmu_log[PVSR_FAKE_MMU_LOG];
-	unsigned int mmu_updates;	/* entries ever logged */
+	unsigned int mmu_updates; /* entries ever logged */
 	unsigned int nr_va_updates;
 
 	struct pvsr_fake_hooks hooks;

@@ -12,8 +12,8 @@
 static struct vcpu_guest_context *new_ctx(struct kunit *test)
 {
 	/* 5 KiB: too big for a kernel stack. */
-	struct vcpu_guest_context *ctx = kunit_kzalloc(test, sizeof(*ctx),
-						       GFP_KERNEL);
+	struct vcpu_guest_context *ctx =
+		kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx);
 	return ctx;
@@ -30,8 +30,7 @@ static void fake_exit(struct kunit *test)
 	pvsr_fake_set_hooks(NULL);
 }
 
-static long bind_virq(unsigned int virq, unsigned int vcpu,
-		      evtchn_port_t *port)
+static long bind_virq(unsigned int virq, unsigned int vcpu, evtchn_port_t *port)
 {
 	struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu };
 	long rc = pvsr_hyp_event_channel_op(EVTCHNOP_bind_virq, &op);
@@ -60,7 +59,8 @@ static long close_port(evtchn_port_t port)
 
 static long register_info(unsigned int vcpu, uint32_t offset)
 {
-	struct vcpu_register_vcpu_info info = { .mfn = 0x777, .offset = offset };
+	struct vcpu_register_vcpu_info info = { .mfn = 0x777,
+						.offset = offset };
 
 	return pvsr_hyp_vcpu_op(VCPUOP_register_vcpu_info, vcpu, &info);
 }
@@ -73,8 +73,8 @@ static void fake_reset_builds_a_fresh_domain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nr_vcpus, (unsigned int)NR_VCPUS);
 	KUNIT_EXPECT_TRUE(test, f->vcpu[0].initialised && f->vcpu[0].up);
 	for (v = 1; v < NR_VCPUS; v++)
-		KUNIT_EXPECT_FALSE(test, f->vcpu[v].initialised ||
-					 f->vcpu[v].up);
+		KUNIT_EXPECT_FALSE(test,
+				   f->vcpu[v].initialised || f->vcpu[v].up);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_in_use(), 2U);
 	KUNIT_EXPECT_TRUE(test, pvsr_fake_port(f->store_port)->from_start_info);
 	KUNIT_EXPECT_TRUE(test,
@@ -112,13 +112,11 @@ static void fake_initialise_above_31_needs_vcpu_info(struct kunit *test)
 	struct vcpu_guest_context *ctx = new_ctx(test);
 
 	KUNIT_ASSERT_EQ(test, pvsr_fake_reset(40), 0);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 31, ctx),
-			0L);
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 31, ctx), 0L);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 32, ctx),
 			(long)-XEN_EINVAL);
 	KUNIT_EXPECT_EQ(test, register_info(32, 0), 0L);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 32, ctx),
-			0L);
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 32, ctx), 0L);
 }
 
 static void record_vcpu(unsigned int vcpu, void *data)
@@ -287,22 +285,22 @@ static void fake_bind_vcpu_rules(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, bind_virq(VIRQ_CONSOLE, 0, &cons), 0L);
 	op.vcpu = 2;
 	op.port = ipi;
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu,
-							&op),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu, &op),
 			(long)-XEN_EINVAL);
 	op.port = timer;
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu,
-							&op),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu, &op),
 			(long)-XEN_EINVAL);
 	op.port = cons;
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu,
-							&op), 0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_event_channel_op(EVTCHNOP_bind_vcpu, &op), 0L);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_port(cons)->vcpu, 2U);
 }
 
 static void fake_ports_run_out(struct kunit *test)
 {
-	pvsr_fake()->max_ports = 5;	/* ports 1-4; 1 and 2 are taken */
+	pvsr_fake()->max_ports = 5; /* ports 1-4; 1 and 2 are taken */
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), 0L);
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), 0L);
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), (long)-XEN_ENOSPC);
@@ -351,7 +349,7 @@ static void fake_suspend_wrong_mfn_is_violation(struct kunit *test)
 static void fake_shared_info_mapping_is_tracked(struct kunit *test)
 {
 	struct pvsr_fake *f = pvsr_fake();
-	uint64_t pte = (f->shared_info_mfn << 12) | 3;	/* present, RW */
+	uint64_t pte = (f->shared_info_mfn << 12) | 3; /* present, RW */
 
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_update_va_mapping(0x5000, pte, 0), 0L);
 	KUNIT_EXPECT_TRUE(test, f->shared_info_mapped);
@@ -492,8 +490,10 @@ static void fake_inject_fails_nth_call_only(struct kunit *test)
 		pvsr_fake_bring_up(v);
 	/* Calls before arming do not count. */
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_is_up, 1, NULL), 1L);
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject(__HYPERVISOR_vcpu_op,
-					       VCPUOP_down, 2, -XEN_EBUSY), 0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_vcpu_op, VCPUOP_down, 2,
+					 -XEN_EBUSY),
+			0);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_down, 1, NULL), 0L);
 	/* Other subops are not counted... */
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_is_up, 2, NULL), 1L);
@@ -504,15 +504,17 @@ static void fake_inject_fails_nth_call_only(struct kunit *test)
 	/* ...and only once. */
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_down, 2, NULL), 0L);
 	KUNIT_EXPECT_FALSE(test, f->vcpu[2].up);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					      VCPUOP_down), 3U);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_down), 3U);
 }
 
 static void fake_inject_n_fails_consecutive_calls(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject_n(__HYPERVISOR_event_channel_op,
-						 EVTCHNOP_bind_ipi, 2, 2,
-						 -XEN_ENOMEM), 0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject_n(__HYPERVISOR_event_channel_op,
+					   EVTCHNOP_bind_ipi, 2, 2,
+					   -XEN_ENOMEM),
+			0);
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), 0L);
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), (long)-XEN_ENOMEM);
 	KUNIT_EXPECT_EQ(test, bind_ipi(0, NULL), (long)-XEN_ENOMEM);
@@ -524,8 +526,9 @@ static void fake_inject_any_subop_and_suspend(struct kunit *test)
 {
 	struct pvsr_fake *f = pvsr_fake();
 
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject(__HYPERVISOR_sched_op,
-					       PVSR_FAKE_ANY, 2, -XEN_EAGAIN),
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_sched_op, PVSR_FAKE_ANY,
+					 2, -XEN_EAGAIN),
 			0);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_sched_yield(), 0L);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_sched_suspend(f->start_info_mfn),
@@ -539,14 +542,18 @@ static void fake_inject_slots_run_out(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < PVSR_FAKE_MAX_FAULTS; i++)
-		KUNIT_EXPECT_EQ(test, pvsr_fake_inject(__HYPERVISOR_vcpu_op,
-						       VCPUOP_up, 100, -1), 0);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_inject(__HYPERVISOR_vcpu_op,
-					       VCPUOP_up, 100, -1),
+		KUNIT_EXPECT_EQ(test,
+				pvsr_fake_inject(__HYPERVISOR_vcpu_op,
+						 VCPUOP_up, 100, -1),
+				0);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_vcpu_op, VCPUOP_up, 100,
+					 -1),
 			-XEN_ENOSPC);
 	pvsr_fake_inject_clear();
-	KUNIT_EXPECT_EQ(test, pvsr_fake_inject(__HYPERVISOR_vcpu_op,
-					       VCPUOP_up, 100, -1), 0);
+	KUNIT_EXPECT_EQ(
+		test,
+		pvsr_fake_inject(__HYPERVISOR_vcpu_op, VCPUOP_up, 100, -1), 0);
 }
 
 static long refuse_vcpu_op_on_3(int hypercall, int subop, unsigned int vcpu,
@@ -579,20 +586,24 @@ static void fake_singleshot_timer_only_on_current_vcpu(struct kunit *test)
 {
 	struct pvsr_fake *f = pvsr_fake();
 	struct vcpu_set_singleshot_timer t = {
-		.timeout_abs_ns = f->now_ns + 1000, .flags = 0,
+		.timeout_abs_ns = f->now_ns + 1000,
+		.flags = 0,
 	};
 
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 1,
-					       &t), (long)-XEN_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0,
-					       &t), 0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 1, &t),
+			(long)-XEN_EINVAL);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t), 0L);
 	KUNIT_EXPECT_TRUE(test, f->vcpu[0].singleshot_armed);
 	t.timeout_abs_ns = f->now_ns - 1;
 	t.flags = VCPU_SSHOTTMR_future;
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0,
-					       &t), (long)-XEN_ETIME);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_stop_singleshot_timer, 0,
-					       NULL), 0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t),
+			(long)-XEN_ETIME);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL),
+			0L);
 	KUNIT_EXPECT_FALSE(test, f->vcpu[0].singleshot_armed);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_set_timer_op(f->now_ns + 5), 0L);
 	KUNIT_EXPECT_TRUE(test, f->vcpu[0].singleshot_armed);
@@ -604,14 +615,16 @@ static void fake_periodic_timer_minimum(struct kunit *test)
 {
 	struct vcpu_set_periodic_timer p = { .period_ns = 999999 };
 
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_set_periodic_timer, 1,
-					       &p), (long)-XEN_EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_set_periodic_timer, 1, &p),
+			(long)-XEN_EINVAL);
 	p.period_ns = 10000000;
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_set_periodic_timer, 1,
-					       &p), 0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_set_periodic_timer, 1, &p), 0L);
 	KUNIT_EXPECT_EQ(test, pvsr_fake()->vcpu[1].periodic_ns, 10000000ULL);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_stop_periodic_timer, 1,
-					       NULL), 0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL),
+			0L);
 	KUNIT_EXPECT_EQ(test, pvsr_fake()->vcpu[1].periodic_ns, 0ULL);
 }
 
@@ -619,7 +632,7 @@ static void fake_call_from_down_vcpu_is_recorded(struct kunit *test)
 {
 	struct pvsr_fake *f = pvsr_fake();
 
-	pvsr_fake_set_current(2);	/* never brought up */
+	pvsr_fake_set_current(2); /* never brought up */
 	pvsr_hyp_sched_yield();
 	KUNIT_EXPECT_TRUE(test,
 			  f->violations & PVSR_FAKE_V_CALL_FROM_DOWN_VCPU);
@@ -688,15 +701,15 @@ static void fake_raise_sets_pending(struct kunit *test)
 
 static void fake_calls_are_counted(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					      PVSR_FAKE_ANY), 0U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, PVSR_FAKE_ANY), 0U);
 	pvsr_hyp_vcpu_op(VCPUOP_is_up, 0, NULL);
 	pvsr_hyp_vcpu_op(VCPUOP_is_up, 1, NULL);
 	pvsr_hyp_vcpu_op(VCPUOP_down, 1, NULL);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					      VCPUOP_is_up), 2U);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					      PVSR_FAKE_ANY), 3U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_is_up), 2U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, PVSR_FAKE_ANY), 3U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, 999), 0U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(-1, PVSR_FAKE_ANY), 0U);
 }
@@ -712,24 +725,27 @@ static void fake_other_calls_follow_xen(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_callback_register(&cb),
 			(long)-XEN_EINVAL);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_set_gdt(NULL, 0), 0L);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_set_gdt(NULL,
-					       FIRST_RESERVED_GDT_ENTRY + 1),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_set_gdt(NULL, FIRST_RESERVED_GDT_ENTRY + 1),
 			(long)-XEN_EINVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_set_segment_base(SEGBASE_GS_KERNEL,
-							0x1234), 0L);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_hyp_set_segment_base(SEGBASE_GS_KERNEL, 0x1234), 0L);
 	KUNIT_EXPECT_EQ(test, f->vcpu[0].gs_base_kernel, 0x1234UL);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_set_segment_base(9, 0),
 			(long)-XEN_EINVAL);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_stack_switch(0xe02b, 0x8000), 0L);
 	KUNIT_EXPECT_EQ(test, f->vcpu[0].kernel_sp, 0x8000UL);
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_memory_op(XENMEM_current_reservation,
-						 &self), (long)f->nr_pages);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_memory_op(XENMEM_current_reservation, &self),
+			(long)f->nr_pages);
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_xen_version(XENVER_version, NULL),
 			(long)((4 << 16) | 17));
-	KUNIT_EXPECT_EQ(test, pvsr_hyp_vm_assist(VMASST_CMD_enable,
-			VMASST_TYPE_writable_pagetables), 0L);
-	KUNIT_EXPECT_TRUE(test, f->vm_assists &
-			  (1U << VMASST_TYPE_writable_pagetables));
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_vm_assist(VMASST_CMD_enable,
+					   VMASST_TYPE_writable_pagetables),
+			0L);
+	KUNIT_EXPECT_TRUE(
+		test, f->vm_assists & (1U << VMASST_TYPE_writable_pagetables));
 	KUNIT_EXPECT_EQ(test, pvsr_hyp_mmu_update(NULL, 0, NULL, 1),
 			(long)-XEN_EPERM);
 }
@@ -753,7 +769,7 @@ static void fake_mmu_update_is_logged(struct kunit *test)
 
 static void fake_xen_pte_model(struct kunit *test)
 {
-	const uint64_t leaf = 0x12345000ULL | 1;	/* present */
+	const uint64_t leaf = 0x12345000ULL | 1; /* present */
 
 	KUNIT_EXPECT_EQ(test, pvsr_fake_xen_adjust_pte(leaf, 1),
 			leaf | (1ULL << 2) | (1ULL << 52));

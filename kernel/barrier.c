@@ -73,10 +73,10 @@ void pvsr_park_this_vcpu(struct pvsr *p)
 
 	if (vcpu == 0 || vcpu >= p->nr_vcpus ||
 	    pvsr_load(&p->barrier) != PVSR_BARRIER_HOLD)
-		return;		/* a late or spurious park IPI */
+		return; /* a late or spurious park IPI */
 	slot = &p->slots[vcpu];
 	if (pvsr_load(&slot->state) == PVSR_VCPU_PARKED)
-		return;		/* a re-poke that found us parked already */
+		return; /* a re-poke that found us parked already */
 	if (pvsr_setjmp(&slot->jb) == 0) {
 		if (pvsr_load(&slot->state) == PVSR_VCPU_PARKED)
 			rebuilt_returned_zero(p, vcpu);
@@ -105,12 +105,11 @@ static int first_unparked(struct pvsr *p)
 
 static int poke(struct pvsr *p, unsigned int vcpu, struct pvsr_report *r)
 {
-	int rc = pvsr_evtchn_send_ipi(p->evtchns, p->park_ipi, vcpu,
-				      &r->error);
+	int rc = pvsr_evtchn_send_ipi(p->evtchns, p->park_ipi, vcpu, &r->error);
 
 	if (rc == -PVSR_E_NOT_FOUND)
-		rc = pvsr_fail(&r->error, PVSR_E_PARK_IPI, PVSR_STEP_PARK,
-			       vcpu, -1, -1, 0);
+		rc = pvsr_fail(&r->error, PVSR_E_PARK_IPI, PVSR_STEP_PARK, vcpu,
+			       -1, -1, 0);
 	if (rc)
 		r->error.step = PVSR_STEP_PARK;
 	return rc;

@@ -60,9 +60,8 @@ int pvsr_control_parse(const char *value, size_t len,
 	return -PVSR_E_INVAL;
 }
 
-int pvsr_control_decide(struct pvsr_control *ctl, const char *value,
-			size_t len, enum pvsr_control_request *req,
-			bool *clear)
+int pvsr_control_decide(struct pvsr_control *ctl, const char *value, size_t len,
+			enum pvsr_control_request *req, bool *clear)
 {
 	int rc = pvsr_control_parse(value, len, req);
 
@@ -81,8 +80,7 @@ int pvsr_control_decide(struct pvsr_control *ctl, const char *value,
 	return 0;
 }
 
-int pvsr_control_ack(struct pvsr_control *ctl,
-		     enum pvsr_control_request req)
+int pvsr_control_ack(struct pvsr_control *ctl, enum pvsr_control_request req)
 {
 	if (req <= PVSR_CONTROL_NONE || req >= PVSR_CONTROL_COUNT)
 		return -PVSR_E_INVAL;

@@ -25,10 +25,10 @@
 #include "kernel/pvsr.h"
 
 /* Longer values are rejected unread: the longest request is 8 bytes. */
-#define PVSR_CONTROL_MAX_LEN	16
+#define PVSR_CONTROL_MAX_LEN 16
 
 enum pvsr_control_request {
-	PVSR_CONTROL_NONE = 0,	/* empty node */
+	PVSR_CONTROL_NONE = 0, /* empty node */
 	PVSR_CONTROL_SUSPEND,
 	PVSR_CONTROL_POWEROFF,
 	PVSR_CONTROL_HALT,
@@ -39,9 +39,9 @@ enum pvsr_control_request {
 struct pvsr_control {
 	/* The request taken on and not finished yet, or NONE. */
 	enum pvsr_control_request active;
-	unsigned int acked;	/* requests taken on so far */
-	unsigned int refused;	/* requests refused as busy */
-	unsigned int ignored;	/* malformed values seen */
+	unsigned int acked; /* requests taken on so far */
+	unsigned int refused; /* requests refused as busy */
+	unsigned int ignored; /* malformed values seen */
 };
 
 void pvsr_control_init(struct pvsr_control *ctl);
@@ -61,17 +61,15 @@ int pvsr_control_parse(const char *value, size_t len,
  * request is active: do not clear, read the node again when it is done).
  * Changes nothing but the statistics of ctl.
  */
-int pvsr_control_decide(struct pvsr_control *ctl, const char *value,
-			size_t len, enum pvsr_control_request *req,
-			bool *clear);
+int pvsr_control_decide(struct pvsr_control *ctl, const char *value, size_t len,
+			enum pvsr_control_request *req, bool *clear);
 
 /*
  * The node was cleared for req: take it on. Returns 0 the first time;
  * -PVSR_E_BUSY if a request is already active (acknowledging twice),
  * -PVSR_E_INVAL for NONE or an unknown request.
  */
-int pvsr_control_ack(struct pvsr_control *ctl,
-		     enum pvsr_control_request req);
+int pvsr_control_ack(struct pvsr_control *ctl, enum pvsr_control_request req);
 
 /* The active request finished (resumed, or cancelled): accept again. */
 void pvsr_control_done(struct pvsr_control *ctl);

@@ -38,8 +38,8 @@ static void control_parses_every_known_value(struct kunit *test)
 
 	for (i = 0; i < COUNT_OF(known); i++) {
 		req = PVSR_CONTROL_NONE;
-		KUNIT_EXPECT_EQ_MSG(test, parse(known[i].value, &req), 0,
-				    "%s", known[i].value);
+		KUNIT_EXPECT_EQ_MSG(test, parse(known[i].value, &req), 0, "%s",
+				    known[i].value);
 		KUNIT_EXPECT_EQ_MSG(test, req, known[i].req, "%s",
 				    known[i].value);
 	}
@@ -59,8 +59,9 @@ static void control_empty_is_no_request(struct kunit *test)
 static void control_rejects_unknown_values(struct kunit *test)
 {
 	static const char *const bad[] = {
-		"sleep", "Suspend", "SUSPEND", "suspend\n", " suspend",
-		"suspendx", "suspen", "s", "power off", "crash", "reboot ",
+		"sleep",     "Suspend",	 "SUSPEND", "suspend\n",
+		" suspend",  "suspendx", "suspen",  "s",
+		"power off", "crash",	 "reboot ",
 	};
 	enum pvsr_control_request req;
 	unsigned int i;
@@ -76,8 +77,8 @@ static void control_rejects_unknown_values(struct kunit *test)
 
 static void control_rejects_overlong_values(struct kunit *test)
 {
-	static const char longest[] = "suspendsuspendsu";	/* 16 bytes */
-	static const char over[] = "suspendsuspendsus";	/* 17 bytes */
+	static const char longest[] = "suspendsuspendsu"; /* 16 bytes */
+	static const char over[] = "suspendsuspendsus"; /* 17 bytes */
 	enum pvsr_control_request req;
 
 	KUNIT_ASSERT_EQ(test, len_of(longest), (size_t)PVSR_CONTROL_MAX_LEN);
@@ -96,8 +97,7 @@ static void control_rejects_nul_inside(struct kunit *test)
 			-PVSR_E_INVAL);
 	KUNIT_EXPECT_EQ(test, pvsr_control_parse("suspend\0", 8, &req),
 			-PVSR_E_INVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_control_parse("\0", 1, &req),
-			-PVSR_E_INVAL);
+	KUNIT_EXPECT_EQ(test, pvsr_control_parse("\0", 1, &req), -PVSR_E_INVAL);
 	/* The length counts, not the terminator: "halt" out of "halted". */
 	KUNIT_EXPECT_EQ(test, pvsr_control_parse("halted", 4, &req), 0);
 	KUNIT_EXPECT_EQ(test, req, PVSR_CONTROL_HALT);
@@ -121,8 +121,8 @@ static void control_accepts_and_clears_when_idle(struct kunit *test)
 	bool clear = false;
 
 	pvsr_control_init(&ctl);
-	KUNIT_EXPECT_EQ(test, pvsr_control_decide(&ctl, "suspend", 7, &req,
-						  &clear), 0);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_control_decide(&ctl, "suspend", 7, &req, &clear), 0);
 	KUNIT_EXPECT_EQ(test, req, PVSR_CONTROL_SUSPEND);
 	KUNIT_EXPECT_TRUE(test, clear);
 	KUNIT_EXPECT_FALSE(test, pvsr_control_busy(&ctl));
@@ -153,8 +153,9 @@ static void control_unknown_is_reported_not_cleared(struct kunit *test)
 	bool clear = true;
 
 	pvsr_control_init(&ctl);
-	KUNIT_EXPECT_EQ(test, pvsr_control_decide(&ctl, "hibernate", 9, &req,
-						  &clear), -PVSR_E_INVAL);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_control_decide(&ctl, "hibernate", 9, &req, &clear),
+			-PVSR_E_INVAL);
 	KUNIT_EXPECT_FALSE(test, clear);
 	KUNIT_EXPECT_EQ(test, ctl.ignored, 1U);
 	KUNIT_EXPECT_FALSE(test, pvsr_control_busy(&ctl));
@@ -163,7 +164,10 @@ static void control_unknown_is_reported_not_cleared(struct kunit *test)
 static void control_second_request_during_suspend_is_busy(struct kunit *test)
 {
 	static const char *const values[] = {
-		"suspend", "poweroff", "halt", "reboot",
+		"suspend",
+		"poweroff",
+		"halt",
+		"reboot",
 	};
 	struct pvsr_control ctl;
 	enum pvsr_control_request req;
@@ -175,9 +179,10 @@ static void control_second_request_during_suspend_is_busy(struct kunit *test)
 	for (i = 0; i < COUNT_OF(values); i++) {
 		clear = true;
 		KUNIT_EXPECT_EQ_MSG(test,
-			pvsr_control_decide(&ctl, values[i], len_of(values[i]),
-					    &req, &clear),
-			-PVSR_E_BUSY, "%s", values[i]);
+				    pvsr_control_decide(&ctl, values[i],
+							len_of(values[i]), &req,
+							&clear),
+				    -PVSR_E_BUSY, "%s", values[i]);
 		/* Left in the node, to be handled when the suspend ends. */
 		KUNIT_EXPECT_FALSE(test, clear);
 	}
@@ -193,11 +198,11 @@ static void control_acknowledged_exactly_once(struct kunit *test)
 
 	pvsr_control_init(&ctl);
 	/* A retried transaction decides twice: nothing changes until ack. */
-	KUNIT_EXPECT_EQ(test, pvsr_control_decide(&ctl, "suspend", 7, &req,
-						  &clear), 0);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_control_decide(&ctl, "suspend", 7, &req, &clear), 0);
 	KUNIT_EXPECT_TRUE(test, clear);
-	KUNIT_EXPECT_EQ(test, pvsr_control_decide(&ctl, "suspend", 7, &req,
-						  &clear), 0);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_control_decide(&ctl, "suspend", 7, &req, &clear), 0);
 	KUNIT_EXPECT_TRUE(test, clear);
 	KUNIT_EXPECT_EQ(test, pvsr_control_ack(&ctl, req), 0);
 	KUNIT_EXPECT_EQ(test, pvsr_control_ack(&ctl, req), -PVSR_E_BUSY);
@@ -213,8 +218,10 @@ static void control_done_accepts_again(struct kunit *test)
 
 	pvsr_control_init(&ctl);
 	for (cycle = 0; cycle < 3; cycle++) {
-		KUNIT_EXPECT_EQ(test, pvsr_control_decide(&ctl, "suspend", 7,
-							  &req, &clear), 0);
+		KUNIT_EXPECT_EQ(test,
+				pvsr_control_decide(&ctl, "suspend", 7, &req,
+						    &clear),
+				0);
 		KUNIT_EXPECT_TRUE(test, clear);
 		KUNIT_EXPECT_EQ(test, pvsr_control_ack(&ctl, req), 0);
 		pvsr_control_done(&ctl);

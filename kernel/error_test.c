@@ -37,7 +37,8 @@ static void error_names_are_distinct(struct kunit *test)
 
 	for (a = 0; a < PVSR_E_COUNT; a++)
 		for (b = a + 1; b < PVSR_E_COUNT; b++)
-			KUNIT_EXPECT_FALSE_MSG(test,
+			KUNIT_EXPECT_FALSE_MSG(
+				test,
 				same_string(pvsr_strerror(a), pvsr_strerror(b)),
 				"codes %d and %d share the name \"%s\"", a, b,
 				pvsr_strerror(a));
@@ -45,9 +46,11 @@ static void error_names_are_distinct(struct kunit *test)
 
 static void error_out_of_range_is_unknown(struct kunit *test)
 {
+	int below_zero = -1;
+
 	KUNIT_EXPECT_STREQ(test, pvsr_strerror(PVSR_E_COUNT),
 			   "unknown pvsr error");
-	KUNIT_EXPECT_STREQ(test, pvsr_strerror((enum pvsr_error)-1),
+	KUNIT_EXPECT_STREQ(test, pvsr_strerror((enum pvsr_error)below_zero),
 			   "unknown pvsr error");
 }
 
@@ -56,14 +59,15 @@ static void error_every_step_has_a_distinct_name(struct kunit *test)
 	int a, b;
 
 	for (a = 0; a < PVSR_STEP_COUNT; a++) {
-		KUNIT_EXPECT_FALSE_MSG(test,
-			same_string(pvsr_step_name(a), "unknown step"),
+		KUNIT_EXPECT_FALSE_MSG(
+			test, same_string(pvsr_step_name(a), "unknown step"),
 			"step %d has no name", a);
 		for (b = a + 1; b < PVSR_STEP_COUNT; b++)
 			KUNIT_EXPECT_FALSE_MSG(test,
-				same_string(pvsr_step_name(a),
-					    pvsr_step_name(b)),
-				"steps %d and %d share a name", a, b);
+					       same_string(pvsr_step_name(a),
+							   pvsr_step_name(b)),
+					       "steps %d and %d share a name",
+					       a, b);
 	}
 	KUNIT_EXPECT_STREQ(test, pvsr_step_name(PVSR_STEP_COUNT),
 			   "unknown step");
@@ -73,9 +77,9 @@ static void error_fail_fills_detail_and_negates(struct kunit *test)
 {
 	struct pvsr_error_detail d = { .port = 7 };
 
-	KUNIT_EXPECT_EQ(test, pvsr_fail(&d, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN,
-					3, __HYPERVISOR_vcpu_op, VCPUOP_down,
-					-22),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fail(&d, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, 3,
+				  __HYPERVISOR_vcpu_op, VCPUOP_down, -22),
 			-(int)PVSR_E_VCPU_DOWN);
 	KUNIT_EXPECT_EQ(test, d.code, PVSR_E_VCPU_DOWN);
 	KUNIT_EXPECT_EQ(test, d.step, PVSR_STEP_DOWN);
@@ -87,8 +91,9 @@ static void error_fail_fills_detail_and_negates(struct kunit *test)
 
 static void error_fail_accepts_null_detail(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, pvsr_fail(NULL, PVSR_E_BUSY, PVSR_STEP_REQUEST,
-					PVSR_NO_VCPU, -1, -1, 0),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fail(NULL, PVSR_E_BUSY, PVSR_STEP_REQUEST,
+				  PVSR_NO_VCPU, -1, -1, 0),
 			-(int)PVSR_E_BUSY);
 }
 

@@ -201,8 +201,7 @@ int pvsr_evtchn_bind_ipi(struct pvsr_evtchn_registry *reg, unsigned int ipi,
 			 unsigned int vcpu, pvsr_evtchn_handler_t handler,
 			 void *data, struct pvsr_error_detail *detail)
 {
-	return bind_new(reg, PVSR_EVTCHN_IPI, ipi, vcpu, handler, data,
-			detail);
+	return bind_new(reg, PVSR_EVTCHN_IPI, ipi, vcpu, handler, data, detail);
 }
 
 int pvsr_evtchn_add_start_info(struct pvsr_evtchn_registry *reg,
@@ -260,9 +259,8 @@ int pvsr_evtchn_unbind(struct pvsr_evtchn_registry *reg, evtchn_port_t port,
 	if (ours(ch)) {
 		rc = xen_close(port);
 		if (rc)
-			return fail(detail, PVSR_E_EVTCHN_CLOSE,
-				    PVSR_STEP_NONE, ch_vcpu(ch),
-				    EVTCHNOP_close, rc, port);
+			return fail(detail, PVSR_E_EVTCHN_CLOSE, PVSR_STEP_NONE,
+				    ch_vcpu(ch), EVTCHNOP_close, rc, port);
 	}
 	set_port(reg, ch, PVSR_EVTCHN_NO_PORT);
 	ch->kind = PVSR_EVTCHN_FREE;
@@ -371,8 +369,8 @@ static int rebind_some(struct pvsr_evtchn_registry *reg, bool all,
 	unsigned int i;
 
 	if (!all && vcpu >= PVSR_EVTCHN_MAX_VCPUS)
-		return fail(detail, PVSR_E_INVAL, PVSR_STEP_REBIND, vcpu, -1,
-			    0, PVSR_EVTCHN_NO_PORT);
+		return fail(detail, PVSR_E_INVAL, PVSR_STEP_REBIND, vcpu, -1, 0,
+			    PVSR_EVTCHN_NO_PORT);
 	for (i = 0; i < PVSR_EVTCHN_MAX; i++) {
 		struct pvsr_evtchn *ch = &reg->entry[i];
 		evtchn_port_t port = PVSR_EVTCHN_NO_PORT;
@@ -393,8 +391,7 @@ static int rebind_some(struct pvsr_evtchn_registry *reg, bool all,
 	return 0;
 }
 
-int pvsr_evtchn_rebind_vcpu(struct pvsr_evtchn_registry *reg,
-			    unsigned int vcpu,
+int pvsr_evtchn_rebind_vcpu(struct pvsr_evtchn_registry *reg, unsigned int vcpu,
 			    struct pvsr_error_detail *detail)
 {
 	return rebind_some(reg, false, vcpu, detail);
@@ -406,8 +403,8 @@ int pvsr_evtchn_rebind_all(struct pvsr_evtchn_registry *reg,
 	return rebind_some(reg, true, 0, detail);
 }
 
-const struct pvsr_evtchn *pvsr_evtchn_lookup(
-	const struct pvsr_evtchn_registry *reg, evtchn_port_t port)
+const struct pvsr_evtchn *
+pvsr_evtchn_lookup(const struct pvsr_evtchn_registry *reg, evtchn_port_t port)
 {
 	if (port == PVSR_EVTCHN_NO_PORT || port >= PVSR_EVTCHN_NR_PORTS ||
 	    !reg->by_port[port])

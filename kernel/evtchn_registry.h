@@ -27,22 +27,22 @@
 
 #include "kernel/pvsr.h"
 
-#define PVSR_EVTCHN_MAX_VCPUS		64
+#define PVSR_EVTCHN_MAX_VCPUS 64
 /* Per vCPU: VIRQ_TIMER, VIRQ_DEBUG and a few IPIs; plus global ones. */
-#define PVSR_EVTCHN_PER_VCPU		5
-#define PVSR_EVTCHN_GLOBAL		16
+#define PVSR_EVTCHN_PER_VCPU 5
+#define PVSR_EVTCHN_GLOBAL 16
 #define PVSR_EVTCHN_MAX \
 	(PVSR_EVTCHN_MAX_VCPUS * PVSR_EVTCHN_PER_VCPU + PVSR_EVTCHN_GLOBAL)
 /* Ports of the 2-level ABI, the one pvsr uses. */
-#define PVSR_EVTCHN_NR_PORTS		EVTCHN_2L_NR_CHANNELS
+#define PVSR_EVTCHN_NR_PORTS EVTCHN_2L_NR_CHANNELS
 /* Port 0 is never a valid channel: it means "no port". */
-#define PVSR_EVTCHN_NO_PORT		0
+#define PVSR_EVTCHN_NO_PORT 0
 
 enum pvsr_evtchn_kind {
 	PVSR_EVTCHN_FREE = 0,
-	PVSR_EVTCHN_VIRQ,	/* index = VIRQ number */
-	PVSR_EVTCHN_IPI,	/* index = the guest's IPI number */
-	PVSR_EVTCHN_START_INFO,	/* index = the guest's id (store, console) */
+	PVSR_EVTCHN_VIRQ, /* index = VIRQ number */
+	PVSR_EVTCHN_IPI, /* index = the guest's IPI number */
+	PVSR_EVTCHN_START_INFO, /* index = the guest's id (store, console) */
 };
 
 typedef void (*pvsr_evtchn_handler_t)(evtchn_port_t port, void *data);
@@ -51,7 +51,7 @@ struct pvsr_evtchn {
 	enum pvsr_evtchn_kind kind;
 	unsigned int vcpu;
 	unsigned int index;
-	evtchn_port_t port;	/* PVSR_EVTCHN_NO_PORT while closed */
+	evtchn_port_t port; /* PVSR_EVTCHN_NO_PORT while closed */
 	pvsr_evtchn_handler_t handler;
 	void *data;
 };
@@ -116,8 +116,7 @@ void pvsr_evtchn_forget_ports(struct pvsr_evtchn_registry *reg);
  * -PVSR_E_REBIND with *detail (step REBIND), after closing again the
  * channels this call had bound (the entries stay registered, closed).
  */
-int pvsr_evtchn_rebind_vcpu(struct pvsr_evtchn_registry *reg,
-			    unsigned int vcpu,
+int pvsr_evtchn_rebind_vcpu(struct pvsr_evtchn_registry *reg, unsigned int vcpu,
 			    struct pvsr_error_detail *detail);
 int pvsr_evtchn_rebind_all(struct pvsr_evtchn_registry *reg,
 			   struct pvsr_error_detail *detail);
@@ -131,8 +130,8 @@ int pvsr_evtchn_dispatch(const struct pvsr_evtchn_registry *reg,
 			 evtchn_port_t port);
 
 /* The entry bound to port, or NULL. */
-const struct pvsr_evtchn *pvsr_evtchn_lookup(
-	const struct pvsr_evtchn_registry *reg, evtchn_port_t port);
+const struct pvsr_evtchn *
+pvsr_evtchn_lookup(const struct pvsr_evtchn_registry *reg, evtchn_port_t port);
 
 /*
  * The current port of a meaning (vcpu is ignored for START_INFO), or

@@ -11,13 +11,13 @@
 #include "kernel/evtchn_registry.h"
 #include "hypercall/fake.h"
 
-#define NR_VCPUS	4
-#define IPI_PARK	0
-#define IPI_RESCHED	1
-#define ID_STORE	0
-#define ID_CONSOLE	1
-#define NR_OURS		(NR_VCPUS * 3 + 1)
-#define NR_ALL		(NR_OURS + 2)
+#define NR_VCPUS 4
+#define IPI_PARK 0
+#define IPI_RESCHED 1
+#define ID_STORE 0
+#define ID_CONSOLE 1
+#define NR_OURS (NR_VCPUS * 3 + 1)
+#define NR_ALL (NR_OURS + 2)
 
 struct hits {
 	unsigned int count;
@@ -49,19 +49,36 @@ static void populate(struct kunit *test, struct ctx *c)
 	KUNIT_ASSERT_EQ(test, pvsr_fake_reset(NR_VCPUS), 0);
 	pvsr_evtchn_init(&c->reg);
 	for (v = 0; v < NR_VCPUS; v++) {
-		KUNIT_ASSERT_GT(test, pvsr_evtchn_bind_virq(&c->reg, VIRQ_TIMER,
-				v, handler, &c->hit[v][0], &c->d), 0);
-		KUNIT_ASSERT_GT(test, pvsr_evtchn_bind_ipi(&c->reg, IPI_PARK, v,
-				handler, &c->hit[v][1], &c->d), 0);
-		KUNIT_ASSERT_GT(test, pvsr_evtchn_bind_ipi(&c->reg, IPI_RESCHED,
-				v, handler, &c->hit[v][2], &c->d), 0);
+		KUNIT_ASSERT_GT(test,
+				pvsr_evtchn_bind_virq(&c->reg, VIRQ_TIMER, v,
+						      handler, &c->hit[v][0],
+						      &c->d),
+				0);
+		KUNIT_ASSERT_GT(test,
+				pvsr_evtchn_bind_ipi(&c->reg, IPI_PARK, v,
+						     handler, &c->hit[v][1],
+						     &c->d),
+				0);
+		KUNIT_ASSERT_GT(test,
+				pvsr_evtchn_bind_ipi(&c->reg, IPI_RESCHED, v,
+						     handler, &c->hit[v][2],
+						     &c->d),
+				0);
 	}
-	KUNIT_ASSERT_GT(test, pvsr_evtchn_bind_virq(&c->reg, VIRQ_DEBUG, 0,
-			handler, &c->hit[0][3], &c->d), 0);
-	KUNIT_ASSERT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_STORE,
-			f->store_port, handler, &c->store, &c->d), 0);
-	KUNIT_ASSERT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
-			f->console_port, handler, &c->console, &c->d), 0);
+	KUNIT_ASSERT_GT(test,
+			pvsr_evtchn_bind_virq(&c->reg, VIRQ_DEBUG, 0, handler,
+					      &c->hit[0][3], &c->d),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_STORE,
+						   f->store_port, handler,
+						   &c->store, &c->d),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
+						   f->console_port, handler,
+						   &c->console, &c->d),
+			0);
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
 }
 
@@ -81,7 +98,8 @@ static void evtchn_exit(struct kunit *test)
 }
 
 /* Xen's view of one registry entry agrees with its meaning. */
-static void expect_bound_in_xen(struct kunit *test, const struct pvsr_evtchn *ch)
+static void expect_bound_in_xen(struct kunit *test,
+				const struct pvsr_evtchn *ch)
 {
 	const struct pvsr_fake_port *fp = pvsr_fake_port(ch->port);
 
@@ -126,15 +144,16 @@ static void expect_all_bound(struct kunit *test, struct ctx *c)
 static void evtchn_bind_virq_binds_and_unmasks(struct kunit *test)
 {
 	struct ctx *c = test->priv;
-	int port = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 2,
-				       VIRQ_TIMER);
+	int port =
+		pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 2, VIRQ_TIMER);
 
 	KUNIT_ASSERT_GT(test, port, 0);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_virq_port(VIRQ_TIMER, 2),
 			(evtchn_port_t)port);
 	KUNIT_EXPECT_FALSE(test, pvsr_fake_port(port)->masked);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_event_channel_op,
-					      EVTCHNOP_unmask),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_calls(__HYPERVISOR_event_channel_op,
+					EVTCHNOP_unmask),
 			(unsigned int)NR_ALL);
 	expect_all_bound(test, c);
 }
@@ -159,18 +178,22 @@ static void evtchn_bind_ipi_binds_on_its_vcpu(struct kunit *test)
 static void evtchn_same_meaning_twice_is_refused(struct kunit *test)
 {
 	struct ctx *c = test->priv;
-	unsigned int before = pvsr_fake_calls(__HYPERVISOR_event_channel_op,
-					      PVSR_FAKE_ANY);
+	unsigned int before =
+		pvsr_fake_calls(__HYPERVISOR_event_channel_op, PVSR_FAKE_ANY);
 
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_virq(&c->reg, VIRQ_TIMER, 1,
-						    handler, NULL, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_virq(&c->reg, VIRQ_TIMER, 1, handler,
+					      NULL, &c->d),
 			-PVSR_E_INVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_ipi(&c->reg, IPI_PARK, 1,
-						   handler, NULL, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_ipi(&c->reg, IPI_PARK, 1, handler,
+					     NULL, &c->d),
 			-PVSR_E_INVAL);
 	/* Refused before asking Xen. */
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_event_channel_op,
-					      PVSR_FAKE_ANY), before);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_calls(__HYPERVISOR_event_channel_op,
+					PVSR_FAKE_ANY),
+			before);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
 }
 
@@ -179,8 +202,9 @@ static void evtchn_bind_refused_by_xen_reports_detail(struct kunit *test)
 	struct ctx *c = test->priv;
 
 	/* VIRQ_CONSOLE is global: Xen binds it on vCPU 0 only. */
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_virq(&c->reg, VIRQ_CONSOLE, 1,
-						    handler, NULL, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_virq(&c->reg, VIRQ_CONSOLE, 1, handler,
+					      NULL, &c->d),
 			-PVSR_E_REBIND);
 	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_REBIND);
 	KUNIT_EXPECT_EQ(test, c->d.vcpu, 1);
@@ -194,11 +218,13 @@ static void evtchn_unmask_failure_leaves_no_port(struct kunit *test)
 {
 	struct ctx *c = test->priv;
 
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject(__HYPERVISOR_event_channel_op,
-					       EVTCHNOP_unmask, 1, -XEN_EIO), 0);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_ipi(&c->reg, 7, 1, handler,
-						   NULL, &c->d),
-			-PVSR_E_REBIND);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+					 EVTCHNOP_unmask, 1, -XEN_EIO),
+			0);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_evtchn_bind_ipi(&c->reg, 7, 1, handler, NULL, &c->d),
+		-PVSR_E_REBIND);
 	KUNIT_EXPECT_EQ(test, c->d.subop, EVTCHNOP_unmask);
 	KUNIT_EXPECT_EQ(test, c->d.xen_errno, (long)-XEN_EIO);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_in_use(), (unsigned int)NR_ALL);
@@ -208,8 +234,8 @@ static void evtchn_unmask_failure_leaves_no_port(struct kunit *test)
 static void evtchn_dispatch_calls_the_right_handler(struct kunit *test)
 {
 	struct ctx *c = test->priv;
-	int timer = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
-					VIRQ_TIMER);
+	int timer =
+		pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1, VIRQ_TIMER);
 	struct pvsr_fake *f = pvsr_fake();
 
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg, timer), 0);
@@ -217,8 +243,9 @@ static void evtchn_dispatch_calls_the_right_handler(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->hit[1][0].count, 1U);
 	KUNIT_EXPECT_EQ(test, c->hit[1][0].last_port, (evtchn_port_t)timer);
 	KUNIT_EXPECT_EQ(test, c->store.count, 1U);
-	KUNIT_EXPECT_EQ(test, c->hit[0][0].count + c->hit[1][1].count +
-			c->console.count, 0U);
+	KUNIT_EXPECT_EQ(
+		test,
+		c->hit[0][0].count + c->hit[1][1].count + c->console.count, 0U);
 }
 
 static void evtchn_dispatch_tolerates_unknown_ports(struct kunit *test)
@@ -229,8 +256,8 @@ static void evtchn_dispatch_tolerates_unknown_ports(struct kunit *test)
 			-PVSR_E_NOT_FOUND);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg, 999),
 			-PVSR_E_NOT_FOUND);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg,
-						   PVSR_EVTCHN_NR_PORTS),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_dispatch(&c->reg, PVSR_EVTCHN_NR_PORTS),
 			-PVSR_E_NOT_FOUND);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg, 0xffffffffU),
 			-PVSR_E_NOT_FOUND);
@@ -259,12 +286,13 @@ static void evtchn_send_ipi_reaches_its_vcpu(struct kunit *test)
 	struct pvsr_fake_hooks hooks = { .on_send = record_send, .data = &s };
 
 	pvsr_fake_set_hooks(&hooks);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_send_ipi(&c->reg, IPI_PARK, 2,
-						   &c->d), 0);
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_send_ipi(&c->reg, IPI_PARK, 2, &c->d),
+			0);
 	KUNIT_EXPECT_EQ(test, s.count, 1U);
 	KUNIT_EXPECT_EQ(test, s.vcpu, 2U);
-	KUNIT_EXPECT_EQ(test, (int)s.port, pvsr_evtchn_port_of(&c->reg,
-				PVSR_EVTCHN_IPI, 2, IPI_PARK));
+	KUNIT_EXPECT_EQ(test, (int)s.port,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 2,
+					    IPI_PARK));
 	KUNIT_EXPECT_TRUE(test, pvsr_fake_port(s.port)->pending);
 }
 
@@ -274,40 +302,46 @@ static void evtchn_send_ipi_failures(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_send_ipi(&c->reg, 9, 2, &c->d),
 			-PVSR_E_NOT_FOUND);
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject(__HYPERVISOR_event_channel_op,
-					       EVTCHNOP_send, 1, -XEN_EINVAL),
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+					 EVTCHNOP_send, 1, -XEN_EINVAL),
 			0);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_send_ipi(&c->reg, IPI_PARK, 3,
-						   &c->d),
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_send_ipi(&c->reg, IPI_PARK, 3, &c->d),
 			-PVSR_E_PARK_IPI);
 	KUNIT_EXPECT_EQ(test, c->d.step, PVSR_STEP_PARK);
 	KUNIT_EXPECT_EQ(test, c->d.vcpu, 3);
 	KUNIT_EXPECT_EQ(test, c->d.subop, EVTCHNOP_send);
-	KUNIT_EXPECT_EQ(test, (int)c->d.port, pvsr_evtchn_port_of(&c->reg,
-				PVSR_EVTCHN_IPI, 3, IPI_PARK));
+	KUNIT_EXPECT_EQ(test, (int)c->d.port,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 3,
+					    IPI_PARK));
 }
 
 static void evtchn_close_vcpu_closes_only_that_vcpu(struct kunit *test)
 {
 	struct ctx *c = test->priv;
-	int other = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
-					VIRQ_TIMER);
+	int other =
+		pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1, VIRQ_TIMER);
 
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_close_vcpu(&c->reg, 2, &c->d), 0);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_of_vcpu(2), 0U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_of_vcpu(1), 3U);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count_bound(&c->reg),
 			(unsigned int)NR_ALL - 3);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 2,
-						  IPI_PARK),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 2,
+					    IPI_PARK),
 			-PVSR_E_NOT_FOUND);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
-						  VIRQ_TIMER), other);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
+					    VIRQ_TIMER),
+			other);
 	/* Meaning kept: rebinding vCPU 2 restores everything. */
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_rebind_vcpu(&c->reg, 2, &c->d), 0);
 	expect_all_bound(test, c);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
-						  VIRQ_TIMER), other);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 1,
+					    VIRQ_TIMER),
+			other);
 }
 
 static void evtchn_close_all_keeps_start_info_channels(struct kunit *test)
@@ -319,11 +353,13 @@ static void evtchn_close_all_keeps_start_info_channels(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_in_use(), 2U);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count_bound(&c->reg), 2U);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg,
-			PVSR_EVTCHN_START_INFO, 0, ID_STORE),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_START_INFO, 0,
+					    ID_STORE),
 			(int)f->store_port);
-	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_event_channel_op,
-					      EVTCHNOP_close),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_calls(__HYPERVISOR_event_channel_op,
+					EVTCHNOP_close),
 			(unsigned int)NR_OURS);
 }
 
@@ -337,7 +373,7 @@ static void evtchn_rebind_gives_new_ports_same_meaning(struct kunit *test)
 		old[v] = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, v,
 					     VIRQ_TIMER);
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_close_all(&c->reg, &c->d), 0);
-	pvsr_fake()->port_base = 200;	/* Xen hands out other numbers */
+	pvsr_fake()->port_base = 200; /* Xen hands out other numbers */
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d), 0);
 	expect_all_bound(test, c);
 	for (v = 0; v < NR_VCPUS; v++) {
@@ -370,14 +406,22 @@ static void evtchn_real_resume_flow(struct kunit *test)
 	pvsr_evtchn_forget_ports(&c->reg);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count_bound(&c->reg), 0U);
 	KUNIT_EXPECT_NE(test, f->store_port, old_store);
-	KUNIT_ASSERT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_STORE,
-			f->store_port, handler, &c->store, &c->d), 0);
-	KUNIT_ASSERT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
-			f->console_port, handler, &c->console, &c->d), 0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_STORE,
+						   f->store_port, handler,
+						   &c->store, &c->d),
+			0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
+						   f->console_port, handler,
+						   &c->console, &c->d),
+			0);
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d), 0);
 	expect_all_bound(test, c);
-	KUNIT_EXPECT_NE(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 3,
-						  IPI_PARK), park3);
+	KUNIT_EXPECT_NE(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 3,
+					    IPI_PARK),
+			park3);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg, f->store_port), 0);
 	KUNIT_EXPECT_EQ(test, c->store.count, 1U);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
@@ -396,8 +440,10 @@ static void evtchn_cancelled_suspend_flow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_in_use(), 2U);
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d), 0);
 	expect_all_bound(test, c);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg,
-			PVSR_EVTCHN_START_INFO, 0, ID_STORE), (int)store);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_START_INFO, 0,
+					    ID_STORE),
+			(int)store);
 }
 
 /*
@@ -414,9 +460,10 @@ static void evtchn_close_failure_at_each_port_backs_out(struct kunit *test)
 		evtchn_port_t failing;
 
 		populate(test, c);
-		KUNIT_ASSERT_EQ(test, pvsr_fake_inject(
-				__HYPERVISOR_event_channel_op, EVTCHNOP_close,
-				k, -XEN_EBUSY), 0);
+		KUNIT_ASSERT_EQ(test,
+				pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+						 EVTCHNOP_close, k, -XEN_EBUSY),
+				0);
 		KUNIT_EXPECT_EQ_MSG(test, pvsr_evtchn_close_all(&c->reg, &c->d),
 				    -PVSR_E_EVTCHN_CLOSE, "k=%u", k);
 		KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_EVTCHN_CLOSE);
@@ -462,14 +509,15 @@ static void evtchn_rebind_failure_at_each_port_backs_out(struct kunit *test)
 		c->bind_calls = 0;
 		c->fail_bind_at = k;
 		pvsr_fake_set_hooks(&hooks);
-		KUNIT_EXPECT_EQ_MSG(test, pvsr_evtchn_rebind_all(&c->reg,
-								 &c->d),
+		KUNIT_EXPECT_EQ_MSG(test,
+				    pvsr_evtchn_rebind_all(&c->reg, &c->d),
 				    -PVSR_E_REBIND, "k=%u", k);
 		pvsr_fake_set_hooks(NULL);
 		KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_REBIND);
 		KUNIT_EXPECT_EQ(test, c->d.step, PVSR_STEP_REBIND);
-		KUNIT_EXPECT_TRUE(test, c->d.subop == EVTCHNOP_bind_virq ||
-					c->d.subop == EVTCHNOP_bind_ipi);
+		KUNIT_EXPECT_TRUE(test,
+				  c->d.subop == EVTCHNOP_bind_virq ||
+					  c->d.subop == EVTCHNOP_bind_ipi);
 		KUNIT_EXPECT_EQ(test, c->d.xen_errno, (long)-XEN_ENOSPC);
 		KUNIT_EXPECT_GE(test, c->d.vcpu, 0);
 		KUNIT_EXPECT_LT(test, c->d.vcpu, NR_VCPUS);
@@ -478,7 +526,8 @@ static void evtchn_rebind_failure_at_each_port_backs_out(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg),
 				(unsigned int)NR_ALL);
 		/* And it can be retried once Xen stops refusing. */
-		KUNIT_EXPECT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d), 0);
+		KUNIT_EXPECT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d),
+				0);
 		expect_all_bound(test, c);
 	}
 }
@@ -488,8 +537,10 @@ static void evtchn_rebind_unmask_failure_backs_out(struct kunit *test)
 	struct ctx *c = test->priv;
 
 	KUNIT_ASSERT_EQ(test, pvsr_evtchn_close_all(&c->reg, &c->d), 0);
-	KUNIT_ASSERT_EQ(test, pvsr_fake_inject(__HYPERVISOR_event_channel_op,
-					       EVTCHNOP_unmask, 5, -XEN_EIO), 0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+					 EVTCHNOP_unmask, 5, -XEN_EIO),
+			0);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d),
 			-PVSR_E_REBIND);
 	KUNIT_EXPECT_EQ(test, c->d.subop, EVTCHNOP_unmask);
@@ -515,16 +566,17 @@ static void evtchn_rebind_vcpu_binds_only_that_vcpu(struct kunit *test)
 static void evtchn_unbind_forgets_the_channel(struct kunit *test)
 {
 	struct ctx *c = test->priv;
-	int port = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 1,
-				       IPI_RESCHED);
+	int port =
+		pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 1, IPI_RESCHED);
 
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_unbind(&c->reg, port, &c->d), 0);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_port(port)->state,
 			(unsigned int)EVTCHNSTAT_closed);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg),
 			(unsigned int)NR_ALL - 1);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 1,
-						  IPI_RESCHED),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_IPI, 1,
+					    IPI_RESCHED),
 			-PVSR_E_NOT_FOUND);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_unbind(&c->reg, port, &c->d),
 			-PVSR_E_NOT_FOUND);
@@ -539,23 +591,32 @@ static void evtchn_start_info_moves_and_conflicts(struct kunit *test)
 {
 	struct ctx *c = test->priv;
 	struct pvsr_fake *f = pvsr_fake();
-	int timer0 = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 0,
-					 VIRQ_TIMER);
+	int timer0 =
+		pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_VIRQ, 0, VIRQ_TIMER);
 	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = 0 };
 
 	/* Another channel's port cannot become the console's. */
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
-			timer0, handler, &c->console, &c->d), -PVSR_E_INVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
-			0, handler, &c->console, &c->d), -PVSR_E_INVAL);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE, timer0,
+						   handler, &c->console, &c->d),
+			-PVSR_E_INVAL);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE, 0,
+						   handler, &c->console, &c->d),
+			-PVSR_E_INVAL);
 	/* Moving to a fresh port works and frees the old number. */
-	KUNIT_ASSERT_EQ(test, pvsr_hyp_event_channel_op(EVTCHNOP_alloc_unbound,
-							&op), 0L);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE,
-			op.port, handler, &c->console, &c->d), 0);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_hyp_event_channel_op(EVTCHNOP_alloc_unbound, &op),
+			0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE, op.port,
+						   handler, &c->console, &c->d),
+			0);
 	KUNIT_EXPECT_NULL(test, pvsr_evtchn_lookup(&c->reg, f->console_port));
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg,
-			PVSR_EVTCHN_START_INFO, 0, ID_CONSOLE), (int)op.port);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_START_INFO, 0,
+					    ID_CONSOLE),
+			(int)op.port);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
 }
 
@@ -563,15 +624,17 @@ static void evtchn_rejects_bad_arguments(struct kunit *test)
 {
 	struct ctx *c = test->priv;
 
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_virq(&c->reg, NR_VIRQS, 0,
-						    handler, NULL, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_virq(&c->reg, NR_VIRQS, 0, handler,
+					      NULL, &c->d),
 			-PVSR_E_INVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_ipi(&c->reg, 0,
-			PVSR_EVTCHN_MAX_VCPUS, handler, NULL, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_ipi(&c->reg, 0, PVSR_EVTCHN_MAX_VCPUS,
+					     handler, NULL, &c->d),
 			-PVSR_E_INVAL);
 	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_INVAL);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_FREE, 0,
-						  0),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_FREE, 0, 0),
 			-PVSR_E_NOT_FOUND);
 }
 
@@ -584,11 +647,14 @@ static void evtchn_registry_full(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pvsr_fake_reset(PVSR_FAKE_MAX_VCPUS), 0);
 	pvsr_evtchn_init(&c->reg);
 	for (n = 0; n < PVSR_EVTCHN_MAX; n++)
-		KUNIT_ASSERT_GT_MSG(test, pvsr_evtchn_bind_ipi(&c->reg,
-				    n / 64, n % 64, handler, NULL, &c->d), 0,
-				    "entry %u", n);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_bind_ipi(&c->reg, 999, 0, handler,
-						   NULL, &c->d),
+		KUNIT_ASSERT_GT_MSG(test,
+				    pvsr_evtchn_bind_ipi(&c->reg, n / 64,
+							 n % 64, handler, NULL,
+							 &c->d),
+				    0, "entry %u", n);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_bind_ipi(&c->reg, 999, 0, handler, NULL,
+					     &c->d),
 			-PVSR_E_REGISTRY_FULL);
 	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_REGISTRY_FULL);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg),

@@ -20,26 +20,26 @@
  */
 enum pvsr_error {
 	PVSR_OK = 0,
-	PVSR_E_INVAL,		/* bad argument or malformed request */
-	PVSR_E_BUSY,		/* a suspend is already running */
-	PVSR_E_NOT_BOOT_VCPU,	/* pvsr_suspend() called off vCPU 0 */
-	PVSR_E_PARK_IPI,	/* could not send the park IPI to a vCPU */
-	PVSR_E_PARK_TIMEOUT,	/* a vCPU never reached the pause barrier */
-	PVSR_E_VCPU_DOWN,	/* VCPUOP_down of a parked vCPU failed */
-	PVSR_E_HOOK,		/* a subsystem suspend hook failed */
-	PVSR_E_EVTCHN_CLOSE,	/* EVTCHNOP_close of a registered port failed */
-	PVSR_E_PRE_SUSPEND,	/* arch pre-suspend (canonicalising MFNs) failed */
-	PVSR_E_SUSPEND,		/* SCHEDOP_shutdown(SHUTDOWN_suspend) failed */
-	PVSR_E_SHARED_INFO,	/* mapping the new shared_info failed */
-	PVSR_E_P2M,		/* republishing the P2M frame list failed */
-	PVSR_E_VCPU_INFO,	/* VCPUOP_register_vcpu_info failed */
-	PVSR_E_REBIND,		/* rebinding an event channel failed */
-	PVSR_E_VCPU_INIT,	/* VCPUOP_initialise of a parked vCPU failed */
-	PVSR_E_VCPU_UP,		/* VCPUOP_up of a parked vCPU failed */
-	PVSR_E_RESUME_TIMEOUT,	/* a vCPU never reported "resumed" */
-	PVSR_E_REGISTRY_FULL,	/* no room left in the event-channel registry */
-	PVSR_E_NOT_FOUND,	/* no such port / hook / vCPU */
-	PVSR_E_BAD_RESUME,	/* a rebuilt vCPU came back wrong (panics) */
+	PVSR_E_INVAL, /* bad argument or malformed request */
+	PVSR_E_BUSY, /* a suspend is already running */
+	PVSR_E_NOT_BOOT_VCPU, /* pvsr_suspend() called off vCPU 0 */
+	PVSR_E_PARK_IPI, /* could not send the park IPI to a vCPU */
+	PVSR_E_PARK_TIMEOUT, /* a vCPU never reached the pause barrier */
+	PVSR_E_VCPU_DOWN, /* VCPUOP_down of a parked vCPU failed */
+	PVSR_E_HOOK, /* a subsystem suspend hook failed */
+	PVSR_E_EVTCHN_CLOSE, /* EVTCHNOP_close of a registered port failed */
+	PVSR_E_PRE_SUSPEND, /* arch pre-suspend (canonicalising MFNs) failed */
+	PVSR_E_SUSPEND, /* SCHEDOP_shutdown(SHUTDOWN_suspend) failed */
+	PVSR_E_SHARED_INFO, /* mapping the new shared_info failed */
+	PVSR_E_P2M, /* republishing the P2M frame list failed */
+	PVSR_E_VCPU_INFO, /* VCPUOP_register_vcpu_info failed */
+	PVSR_E_REBIND, /* rebinding an event channel failed */
+	PVSR_E_VCPU_INIT, /* VCPUOP_initialise of a parked vCPU failed */
+	PVSR_E_VCPU_UP, /* VCPUOP_up of a parked vCPU failed */
+	PVSR_E_RESUME_TIMEOUT, /* a vCPU never reported "resumed" */
+	PVSR_E_REGISTRY_FULL, /* no room left in the event-channel registry */
+	PVSR_E_NOT_FOUND, /* no such port / hook / vCPU */
+	PVSR_E_BAD_RESUME, /* a rebuilt vCPU came back wrong (panics) */
 	PVSR_E_COUNT
 };
 
@@ -66,12 +66,12 @@ enum pvsr_step {
 struct pvsr_error_detail {
 	enum pvsr_error code;
 	enum pvsr_step step;
-	int vcpu;		/* PVSR_NO_VCPU if not about one vCPU */
-	int hypercall;		/* __HYPERVISOR_* number, or -1 */
-	int subop;		/* e.g. VCPUOP_down, EVTCHNOP_close, or -1 */
-	long xen_errno;		/* Xen's (negative) return value, or 0 */
-	unsigned int port;	/* event channel concerned, if any */
-	const char *hook;	/* name of the failing hook, if any */
+	int vcpu; /* PVSR_NO_VCPU if not about one vCPU */
+	int hypercall; /* __HYPERVISOR_* number, or -1 */
+	int subop; /* e.g. VCPUOP_down, EVTCHNOP_close, or -1 */
+	long xen_errno; /* Xen's (negative) return value, or 0 */
+	unsigned int port; /* event channel concerned, if any */
+	const char *hook; /* name of the failing hook, if any */
 };
 
 const char *pvsr_strerror(enum pvsr_error code);
@@ -85,7 +85,6 @@ int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 	      enum pvsr_step step, int vcpu, int hypercall, int subop,
 	      long xen_errno);
 
-
 /* ------------------------------------------------------------------ */
 /* The suspend protocol.                                              */
 
@@ -93,43 +92,43 @@ int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 
 /* Phases of one suspend, timed with the guest's clock (report.phase_ns). */
 enum pvsr_phase {
-	PVSR_PHASE_PARK,	/* IPIs until every other vCPU is parked */
-	PVSR_PHASE_DOWN,	/* VCPUOP_down of the parked vCPUs */
-	PVSR_PHASE_TEARDOWN,	/* hooks, channel close, arch pre-suspend */
-	PVSR_PHASE_HYPERCALL,	/* SCHEDOP_shutdown(SHUTDOWN_suspend) */
-	PVSR_PHASE_REBIND,	/* shared_info, P2M, vcpu_info, vCPU 0 channels */
-	PVSR_PHASE_REBUILD,	/* contexts, VCPUOP_initialise/up, "resumed" */
+	PVSR_PHASE_PARK, /* IPIs until every other vCPU is parked */
+	PVSR_PHASE_DOWN, /* VCPUOP_down of the parked vCPUs */
+	PVSR_PHASE_TEARDOWN, /* hooks, channel close, arch pre-suspend */
+	PVSR_PHASE_HYPERCALL, /* SCHEDOP_shutdown(SHUTDOWN_suspend) */
+	PVSR_PHASE_REBIND, /* shared_info, P2M, vcpu_info, vCPU 0 channels */
+	PVSR_PHASE_REBUILD, /* contexts, VCPUOP_initialise/up, "resumed" */
 	PVSR_PHASE_TOTAL,
 	PVSR_PHASE_COUNT
 };
 
 /* How the suspend hypercall came back, as the vCPUs and hooks see it. */
 enum pvsr_resume_kind {
-	PVSR_RESUME_NEW_DOMAIN,	/* returned 0: restored or migrated */
-	PVSR_RESUME_CANCELLED,	/* returned 1: same domain (checkpoint) */
-	PVSR_RESUME_BACKOUT,	/* failed before the hypercall: undo */
+	PVSR_RESUME_NEW_DOMAIN, /* returned 0: restored or migrated */
+	PVSR_RESUME_CANCELLED, /* returned 1: same domain (checkpoint) */
+	PVSR_RESUME_BACKOUT, /* failed before the hypercall: undo */
 };
 
 /* What happened to one vCPU (report.vcpu[]). */
 enum pvsr_vcpu_outcome {
-	PVSR_VCPU_NOT_INVOLVED = 0,	/* offline, or the boot vCPU */
-	PVSR_VCPU_PARKED,		/* parked, not back yet */
-	PVSR_VCPU_REBUILT,		/* new context, VCPUOP_initialise + up */
-	PVSR_VCPU_RESTARTED,		/* same context, VCPUOP_up */
-	PVSR_VCPU_NEVER_PARKED,		/* did not reach the barrier */
+	PVSR_VCPU_NOT_INVOLVED = 0, /* offline, or the boot vCPU */
+	PVSR_VCPU_PARKED, /* parked, not back yet */
+	PVSR_VCPU_REBUILT, /* new context, VCPUOP_initialise + up */
+	PVSR_VCPU_RESTARTED, /* same context, VCPUOP_up */
+	PVSR_VCPU_NEVER_PARKED, /* did not reach the barrier */
 };
 
 struct pvsr_vcpu_report {
 	enum pvsr_vcpu_outcome outcome;
-	uint64_t park_ns;	/* IPI to parked */
-	uint64_t resume_ns;	/* VCPUOP_up to "resumed" */
+	uint64_t park_ns; /* IPI to parked */
+	uint64_t resume_ns; /* VCPUOP_up to "resumed" */
 };
 
 struct pvsr_report {
-	int hypercall_ret;	/* 0 new domain, 1 cancelled, <0 error, -99 not reached */
+	int hypercall_ret; /* 0 new domain, 1 cancelled, <0 error, -99 not reached */
 	enum pvsr_resume_kind kind;
 	uint64_t phase_ns[PVSR_PHASE_COUNT];
-	unsigned int nr_vcpus;	/* vCPUs online when the suspend began */
+	unsigned int nr_vcpus; /* vCPUs online when the suspend began */
 	struct pvsr_vcpu_report vcpu[PVSR_MAX_VCPUS];
 	struct pvsr_error_detail error;
 };
@@ -157,9 +156,9 @@ struct pvsr_hook {
  * boot vCPU unless said otherwise.
  */
 struct pvsr_ops {
-	unsigned int (*this_vcpu)(void);	/* any vCPU */
+	unsigned int (*this_vcpu)(void); /* any vCPU */
 	bool (*vcpu_online)(unsigned int vcpu);
-	uint64_t (*now_ns)(void);		/* monotonic, any vCPU */
+	uint64_t (*now_ns)(void); /* monotonic, any vCPU */
 	/* Mask (true) or unmask event upcalls on the calling vCPU. */
 	void (*mask_events)(bool mask);
 	/* Wait a little (e.g. SCHEDOP_yield); must not need events. */
@@ -188,10 +187,10 @@ struct pvsr_arch;
 #define PVSR_RESUME_TIMEOUT_NS (30ULL * 1000 * 1000 * 1000)
 
 enum pvsr_barrier_phase {
-	PVSR_BARRIER_IDLE,	/* no suspend running */
-	PVSR_BARRIER_HOLD,	/* park and stay parked */
-	PVSR_BARRIER_RESUME,	/* parked vCPUs may run their resume work */
-	PVSR_BARRIER_RELEASE,	/* everyone back: return to what you did */
+	PVSR_BARRIER_IDLE, /* no suspend running */
+	PVSR_BARRIER_HOLD, /* park and stay parked */
+	PVSR_BARRIER_RESUME, /* parked vCPUs may run their resume work */
+	PVSR_BARRIER_RELEASE, /* everyone back: return to what you did */
 };
 
 struct pvsr_vcpu_slot;
@@ -201,23 +200,23 @@ struct pvsr {
 	const struct pvsr_ops *ops;
 	struct pvsr_evtchn_registry *evtchns;
 	struct pvsr_arch *arch;
-	unsigned int park_ipi;		/* the registry's IPI index */
-	unsigned int nr_vcpus;		/* vCPUs the domain has */
+	unsigned int park_ipi; /* the registry's IPI index */
+	unsigned int nr_vcpus; /* vCPUs the domain has */
 	struct pvsr_hook hooks[PVSR_MAX_HOOKS];
 	unsigned int nr_hooks;
 	/* Pause barrier state, shared with the parked vCPUs. */
 	int busy;
-	int barrier;			/* enum pvsr_barrier_phase */
-	int resume_kind;		/* enum pvsr_resume_kind */
-	unsigned int generation;	/* suspends so far */
-	struct pvsr_vcpu_slot *slots;	/* PVSR_MAX_VCPUS of them */
+	int barrier; /* enum pvsr_barrier_phase */
+	int resume_kind; /* enum pvsr_resume_kind */
+	unsigned int generation; /* suspends so far */
+	struct pvsr_vcpu_slot *slots; /* PVSR_MAX_VCPUS of them */
 };
 
 /* Storage for the per-vCPU barrier state (the caller provides it). */
 struct pvsr_vcpu_slot {
-	int state;			/* enum pvsr_vcpu_outcome, shared */
-	unsigned int generation;	/* suspend this slot was parked for */
-	struct pvsr_jmp_buf jb;		/* the parked context */
+	int state; /* enum pvsr_vcpu_outcome, shared */
+	unsigned int generation; /* suspend this slot was parked for */
+	struct pvsr_jmp_buf jb; /* the parked context */
 	uint64_t park_sent_ns;
 	uint64_t parked_ns;
 	uint64_t up_ns;

@@ -10,9 +10,9 @@
  * ignoring USER, so a kernel entry no longer matches Xen's copy of it.
  */
 #ifdef CONFIG_PVSR_KUNIT_BREAK_PTE
-#define IGNORED_BITS	(PVSR_PTE_GLOBAL | PVSR_PTE_SOFT_HIGH)
+#define IGNORED_BITS (PVSR_PTE_GLOBAL | PVSR_PTE_SOFT_HIGH)
 #else
-#define IGNORED_BITS	(PVSR_PTE_USER | PVSR_PTE_GLOBAL | PVSR_PTE_SOFT_HIGH)
+#define IGNORED_BITS (PVSR_PTE_USER | PVSR_PTE_GLOBAL | PVSR_PTE_SOFT_HIGH)
 #endif
 
 static pvsr_pte_t leaf(uint64_t mfn, unsigned int prot)

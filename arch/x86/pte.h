@@ -25,22 +25,22 @@
  * not define them). Prefixed so that they never meet Linux's _PAGE_* in
  * the KUnit build.
  */
-#define PVSR_PTE_PRESENT	(1ULL << 0)
-#define PVSR_PTE_RW		(1ULL << 1)
-#define PVSR_PTE_USER		(1ULL << 2)
-#define PVSR_PTE_PWT		(1ULL << 3)
-#define PVSR_PTE_PCD		(1ULL << 4)
-#define PVSR_PTE_ACCESSED	(1ULL << 5)
-#define PVSR_PTE_DIRTY		(1ULL << 6)
-#define PVSR_PTE_PSE		(1ULL << 7)	/* large page (L2/L3) */
-#define PVSR_PTE_GLOBAL		(1ULL << 8)
-#define PVSR_PTE_NX		(1ULL << 63)
+#define PVSR_PTE_PRESENT (1ULL << 0)
+#define PVSR_PTE_RW (1ULL << 1)
+#define PVSR_PTE_USER (1ULL << 2)
+#define PVSR_PTE_PWT (1ULL << 3)
+#define PVSR_PTE_PCD (1ULL << 4)
+#define PVSR_PTE_ACCESSED (1ULL << 5)
+#define PVSR_PTE_DIRTY (1ULL << 6)
+#define PVSR_PTE_PSE (1ULL << 7) /* large page (L2/L3) */
+#define PVSR_PTE_GLOBAL (1ULL << 8)
+#define PVSR_PTE_NX (1ULL << 63)
 /* Xen's _PAGE_GUEST_KERNEL: set by Xen on 64-bit PV kernel leaf entries. */
-#define PVSR_PTE_XEN_KERNEL	(1ULL << 52)
+#define PVSR_PTE_XEN_KERNEL (1ULL << 52)
 /* Bits 52-62: software-available, partly used by Xen. */
-#define PVSR_PTE_SOFT_HIGH	0x7ff0000000000000ULL
-#define PVSR_PTE_FRAME		0x000ffffffffff000ULL
-#define PVSR_PTE_MFN_MAX	(PVSR_PTE_FRAME >> 12)
+#define PVSR_PTE_SOFT_HIGH 0x7ff0000000000000ULL
+#define PVSR_PTE_FRAME 0x000ffffffffff000ULL
+#define PVSR_PTE_MFN_MAX (PVSR_PTE_FRAME >> 12)
 
 typedef uint64_t pvsr_pte_t;
 
@@ -59,17 +59,17 @@ enum pvsr_pte_kind {
 };
 
 /* Protection requested for a leaf. */
-#define PVSR_PROT_WRITE		(1U << 0)
-#define PVSR_PROT_EXEC		(1U << 1)
+#define PVSR_PROT_WRITE (1U << 0)
+#define PVSR_PROT_EXEC (1U << 1)
 
 /* Why an entry breaks the policy (0: it does not). */
 enum pvsr_pte_problem {
 	PVSR_PTE_OK = 0,
-	PVSR_PTE_KERNEL_GLOBAL,		/* kernel leaf with GLOBAL */
-	PVSR_PTE_KERNEL_USER_VISIBLE,	/* kernel leaf Xen took for user */
-	PVSR_PTE_USER_NOT_USER,		/* user leaf without USER */
-	PVSR_PTE_USER_KERNEL_MARK,	/* user leaf Xen took for kernel */
-	PVSR_PTE_LARGE_PAGE,		/* PSE: PV has no superpages */
+	PVSR_PTE_KERNEL_GLOBAL, /* kernel leaf with GLOBAL */
+	PVSR_PTE_KERNEL_USER_VISIBLE, /* kernel leaf Xen took for user */
+	PVSR_PTE_USER_NOT_USER, /* user leaf without USER */
+	PVSR_PTE_USER_KERNEL_MARK, /* user leaf Xen took for kernel */
+	PVSR_PTE_LARGE_PAGE, /* PSE: PV has no superpages */
 	PVSR_PTE_BAD_LEVEL,
 	PVSR_PTE_PROBLEM_COUNT
 };

@@ -10,7 +10,7 @@
 #include "hypercall/fake.h"
 
 #define MFN 0x12345ULL
-#define ALL_PROTS 4	/* every combination of PVSR_PROT_WRITE/EXEC */
+#define ALL_PROTS 4 /* every combination of PVSR_PROT_WRITE/EXEC */
 
 static pvsr_pte_t xen(pvsr_pte_t e, enum pvsr_pt_level level)
 {
@@ -70,8 +70,9 @@ static void pte_mfn_out_of_range_gives_no_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_pte_user_leaf(PVSR_PTE_MFN_MAX + 1, 0),
 			0ULL);
 	KUNIT_EXPECT_EQ(test, pvsr_pte_table(PVSR_PTE_MFN_MAX + 1), 0ULL);
-	KUNIT_EXPECT_EQ(test, pvsr_pte_mfn(pvsr_pte_kernel_leaf(
-				PVSR_PTE_MFN_MAX, 0)), PVSR_PTE_MFN_MAX);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_mfn(pvsr_pte_kernel_leaf(PVSR_PTE_MFN_MAX, 0)),
+			PVSR_PTE_MFN_MAX);
 }
 
 static void pte_table_entry(struct kunit *test)
@@ -95,22 +96,28 @@ static void pte_check_accepts_built_and_read_back_entries(struct kunit *test)
 		pvsr_pte_t k = pvsr_pte_kernel_leaf(MFN, prot);
 		pvsr_pte_t u = pvsr_pte_user_leaf(MFN, prot);
 
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(k, PVSR_PT_L1,
-						     PVSR_PTE_KERNEL), 0);
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(xen(k, PVSR_PT_L1),
-				PVSR_PT_L1, PVSR_PTE_KERNEL), 0);
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(u, PVSR_PT_L1,
-						     PVSR_PTE_USERSPACE), 0);
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(xen(u, PVSR_PT_L1),
-				PVSR_PT_L1, PVSR_PTE_USERSPACE), 0);
+		KUNIT_EXPECT_EQ(test,
+				pvsr_pte_check(k, PVSR_PT_L1, PVSR_PTE_KERNEL),
+				0);
+		KUNIT_EXPECT_EQ(test,
+				pvsr_pte_check(xen(k, PVSR_PT_L1), PVSR_PT_L1,
+					       PVSR_PTE_KERNEL),
+				0);
+		KUNIT_EXPECT_EQ(
+			test, pvsr_pte_check(u, PVSR_PT_L1, PVSR_PTE_USERSPACE),
+			0);
+		KUNIT_EXPECT_EQ(test,
+				pvsr_pte_check(xen(u, PVSR_PT_L1), PVSR_PT_L1,
+					       PVSR_PTE_USERSPACE),
+				0);
 	}
 	for (l = PVSR_PT_L2; l <= PVSR_PT_L4; l++) {
 		pvsr_pte_t t = pvsr_pte_table(MFN);
 
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(t, l, PVSR_PTE_KERNEL),
-				0);
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(xen(t, l), l,
-						     PVSR_PTE_USERSPACE), 0);
+		KUNIT_EXPECT_EQ(test, pvsr_pte_check(t, l, PVSR_PTE_KERNEL), 0);
+		KUNIT_EXPECT_EQ(
+			test, pvsr_pte_check(xen(t, l), l, PVSR_PTE_USERSPACE),
+			0);
 	}
 }
 
@@ -118,12 +125,13 @@ static void pte_check_flags_global_kernel_mapping(struct kunit *test)
 {
 	pvsr_pte_t k = pvsr_pte_kernel_leaf(MFN, PVSR_PROT_WRITE);
 
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(k | PVSR_PTE_GLOBAL, PVSR_PT_L1,
-					     PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(k | PVSR_PTE_GLOBAL, PVSR_PT_L1,
+				       PVSR_PTE_KERNEL),
 			PVSR_PTE_KERNEL_GLOBAL);
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(xen(k, PVSR_PT_L1) |
-					     PVSR_PTE_GLOBAL,
-					     PVSR_PT_L1, PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(xen(k, PVSR_PT_L1) | PVSR_PTE_GLOBAL,
+				       PVSR_PT_L1, PVSR_PTE_KERNEL),
 			PVSR_PTE_KERNEL_GLOBAL);
 }
 
@@ -132,11 +140,12 @@ static void pte_check_flags_user_visible_kernel_mapping(struct kunit *test)
 {
 	pvsr_pte_t wrong = pvsr_pte_kernel_leaf(MFN, 0) | PVSR_PTE_USER;
 
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(wrong, PVSR_PT_L1,
-					     PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(wrong, PVSR_PT_L1, PVSR_PTE_KERNEL),
 			PVSR_PTE_KERNEL_USER_VISIBLE);
-	KUNIT_EXPECT_NE(test, pvsr_pte_check(xen(wrong, PVSR_PT_L1),
-					     PVSR_PT_L1, PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_NE(test,
+			pvsr_pte_check(xen(wrong, PVSR_PT_L1), PVSR_PT_L1,
+				       PVSR_PTE_KERNEL),
 			PVSR_PTE_OK);
 }
 
@@ -144,11 +153,13 @@ static void pte_check_flags_bad_user_mappings(struct kunit *test)
 {
 	pvsr_pte_t u = pvsr_pte_user_leaf(MFN, 0);
 
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(u & ~PVSR_PTE_USER, PVSR_PT_L1,
-					     PVSR_PTE_USERSPACE),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(u & ~PVSR_PTE_USER, PVSR_PT_L1,
+				       PVSR_PTE_USERSPACE),
 			PVSR_PTE_USER_NOT_USER);
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(u | PVSR_PTE_XEN_KERNEL,
-					     PVSR_PT_L1, PVSR_PTE_USERSPACE),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(u | PVSR_PTE_XEN_KERNEL, PVSR_PT_L1,
+				       PVSR_PTE_USERSPACE),
 			PVSR_PTE_USER_KERNEL_MARK);
 }
 
@@ -156,15 +167,19 @@ static void pte_check_higher_levels(struct kunit *test)
 {
 	pvsr_pte_t t = pvsr_pte_table(MFN);
 
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(t | PVSR_PTE_PSE, PVSR_PT_L2,
-					     PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(t | PVSR_PTE_PSE, PVSR_PT_L2,
+				       PVSR_PTE_KERNEL),
 			PVSR_PTE_LARGE_PAGE);
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(t | PVSR_PTE_PSE, PVSR_PT_L3,
-					     PVSR_PTE_KERNEL),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(t | PVSR_PTE_PSE, PVSR_PT_L3,
+				       PVSR_PTE_KERNEL),
 			PVSR_PTE_LARGE_PAGE);
 	/* USER above L1 is Xen's doing, never a problem. */
-	KUNIT_EXPECT_EQ(test, pvsr_pte_check(t | PVSR_PTE_USER, PVSR_PT_L4,
-					     PVSR_PTE_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_pte_check(t | PVSR_PTE_USER, PVSR_PT_L4,
+				       PVSR_PTE_KERNEL),
+			0);
 	KUNIT_EXPECT_EQ(test, pvsr_pte_check(t, 0, PVSR_PTE_KERNEL),
 			PVSR_PTE_BAD_LEVEL);
 	KUNIT_EXPECT_EQ(test, pvsr_pte_check(t, 5, PVSR_PTE_KERNEL),
@@ -174,14 +189,15 @@ static void pte_check_higher_levels(struct kunit *test)
 static void pte_check_ignores_not_present(struct kunit *test)
 {
 	pvsr_pte_t junk = (PVSR_PTE_USER | PVSR_PTE_GLOBAL | PVSR_PTE_PSE |
-			   PVSR_PTE_XEN_KERNEL) & ~PVSR_PTE_PRESENT;
+			   PVSR_PTE_XEN_KERNEL) &
+			  ~PVSR_PTE_PRESENT;
 	enum pvsr_pt_level l;
 
 	for (l = PVSR_PT_L1; l <= PVSR_PT_L4; l++) {
 		KUNIT_EXPECT_EQ(test, pvsr_pte_check(junk, l, PVSR_PTE_KERNEL),
 				0);
-		KUNIT_EXPECT_EQ(test, pvsr_pte_check(junk, l,
-						     PVSR_PTE_USERSPACE), 0);
+		KUNIT_EXPECT_EQ(test,
+				pvsr_pte_check(junk, l, PVSR_PTE_USERSPACE), 0);
 	}
 }
 
@@ -200,8 +216,9 @@ static void pte_same_matches_xen_read_back(struct kunit *test)
 				      "user %llx vs %llx", u, xen(u, 1));
 	}
 	for (l = PVSR_PT_L2; l <= PVSR_PT_L4; l++)
-		KUNIT_EXPECT_TRUE(test, pvsr_pte_same(pvsr_pte_table(MFN),
-					xen(pvsr_pte_table(MFN), l)));
+		KUNIT_EXPECT_TRUE(test,
+				  pvsr_pte_same(pvsr_pte_table(MFN),
+						xen(pvsr_pte_table(MFN), l)));
 }
 
 static void pte_same_ignores_user_global_and_bits_52_62(struct kunit *test)
@@ -221,20 +238,22 @@ static void pte_same_ignores_user_global_and_bits_52_62(struct kunit *test)
 static void pte_same_sees_frame_and_permissions(struct kunit *test)
 {
 	static const pvsr_pte_t bits[] = {
-		PVSR_PTE_PRESENT, PVSR_PTE_RW, PVSR_PTE_NX, PVSR_PTE_PWT,
-		PVSR_PTE_PCD, PVSR_PTE_PSE,
+		PVSR_PTE_PRESENT, PVSR_PTE_RW,	PVSR_PTE_NX,
+		PVSR_PTE_PWT,	  PVSR_PTE_PCD, PVSR_PTE_PSE,
 	};
 	pvsr_pte_t k = pvsr_pte_kernel_leaf(MFN, PVSR_PROT_WRITE);
 	unsigned int i, bit;
 
-	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
 		KUNIT_EXPECT_FALSE_MSG(test, pvsr_pte_same(k, k ^ bits[i]),
 				       "bit %llx", bits[i]);
 	for (bit = 12; bit < 52; bit++)
-		KUNIT_EXPECT_FALSE_MSG(test, pvsr_pte_same(k, k ^ (1ULL << bit)),
+		KUNIT_EXPECT_FALSE_MSG(test,
+				       pvsr_pte_same(k, k ^ (1ULL << bit)),
 				       "frame bit %u", bit);
-	KUNIT_EXPECT_FALSE(test, pvsr_pte_same(k,
-				pvsr_pte_kernel_leaf(MFN + 1, PVSR_PROT_WRITE)));
+	KUNIT_EXPECT_FALSE(
+		test, pvsr_pte_same(k, pvsr_pte_kernel_leaf(MFN + 1,
+							    PVSR_PROT_WRITE)));
 }
 
 static void pte_cas_expects_the_entry_in_memory(struct kunit *test)
@@ -243,8 +262,8 @@ static void pte_cas_expects_the_entry_in_memory(struct kunit *test)
 	pvsr_pte_t in_memory = xen(built, PVSR_PT_L1);
 	pvsr_pte_t expected = 0;
 
-	KUNIT_EXPECT_TRUE(test, pvsr_pte_cas_expected(in_memory, built,
-						      &expected));
+	KUNIT_EXPECT_TRUE(test,
+			  pvsr_pte_cas_expected(in_memory, built, &expected));
 	/* Xen's version, or the compare-and-swap never succeeds. */
 	KUNIT_EXPECT_EQ(test, expected, in_memory);
 	KUNIT_EXPECT_NE(test, expected, built);
@@ -253,13 +272,13 @@ static void pte_cas_expects_the_entry_in_memory(struct kunit *test)
 static void pte_cas_refuses_a_changed_mapping(struct kunit *test)
 {
 	pvsr_pte_t built = pvsr_pte_kernel_leaf(MFN, PVSR_PROT_WRITE);
-	pvsr_pte_t other = xen(pvsr_pte_kernel_leaf(MFN + 1, PVSR_PROT_WRITE),
-			       PVSR_PT_L1);
+	pvsr_pte_t other =
+		xen(pvsr_pte_kernel_leaf(MFN + 1, PVSR_PROT_WRITE), PVSR_PT_L1);
 	pvsr_pte_t ro = xen(pvsr_pte_kernel_leaf(MFN, 0), PVSR_PT_L1);
 	pvsr_pte_t expected = 0x5a5a;
 
-	KUNIT_EXPECT_FALSE(test, pvsr_pte_cas_expected(other, built,
-						       &expected));
+	KUNIT_EXPECT_FALSE(test,
+			   pvsr_pte_cas_expected(other, built, &expected));
 	KUNIT_EXPECT_FALSE(test, pvsr_pte_cas_expected(ro, built, &expected));
 	KUNIT_EXPECT_EQ(test, expected, 0x5a5aULL);
 }

@@ -14,13 +14,12 @@
 
 /*
  * The toolstack finds the P2M through three levels of MFNs: shared_info
- * names the frame list list, which names frame-list pages, which name
+ * names one page of frame-list MFNs, which names frame-list pages, which name
  * the pages of the P2M array itself.
  */
-static unsigned long p2m_frame_list[FRAME_LIST_PAGES][MFNS_PER_PAGE]
-	__attribute__((aligned(4096)));
-static unsigned long p2m_frame_list_list[MFNS_PER_PAGE]
-	__attribute__((aligned(4096)));
+static unsigned long
+	p2m_frame_list[FRAME_LIST_PAGES][MFNS_PER_PAGE] __aligned(4096);
+static unsigned long p2m_frame_list_list[MFNS_PER_PAGE] __aligned(4096);
 
 static struct shared_info *shared_info(struct pvsr_arch *arch)
 {
@@ -31,17 +30,17 @@ long pvsr_arch_map_shared_info(struct pvsr_arch *arch)
 {
 	uint64_t mfn = arch->start_info->shared_info >> 12;
 
-	return pvsr_hyp_update_va_mapping(
-		arch->shared_info_va, pvsr_pte_kernel_leaf(mfn, PVSR_PROT_WRITE),
-		UVMF_INVLPG | UVMF_LOCAL);
+	return pvsr_hyp_update_va_mapping(arch->shared_info_va,
+					  pvsr_pte_kernel_leaf(mfn,
+							       PVSR_PROT_WRITE),
+					  UVMF_INVLPG | UVMF_LOCAL);
 }
 
 int pvsr_arch_publish_p2m(struct pvsr_arch *arch)
 {
-	unsigned long nr_pages = (arch->nr_pfns + MFNS_PER_PAGE - 1) /
-				 MFNS_PER_PAGE;
-	unsigned long nr_lists = (nr_pages + MFNS_PER_PAGE - 1) /
-				 MFNS_PER_PAGE;
+	unsigned long nr_pages =
+		(arch->nr_pfns + MFNS_PER_PAGE - 1) / MFNS_PER_PAGE;
+	unsigned long nr_lists = (nr_pages + MFNS_PER_PAGE - 1) / MFNS_PER_PAGE;
 	struct shared_info *s = shared_info(arch);
 	unsigned long i;
 
@@ -52,8 +51,7 @@ int pvsr_arch_publish_p2m(struct pvsr_arch *arch)
 		p2m_frame_list[i / MFNS_PER_PAGE][i % MFNS_PER_PAGE] =
 			arch->virt_to_mfn(arch->p2m + i * MFNS_PER_PAGE);
 	for (i = 0; i < nr_lists; i++)
-		p2m_frame_list_list[i] =
-			arch->virt_to_mfn(p2m_frame_list[i]);
+		p2m_frame_list_list[i] = arch->virt_to_mfn(p2m_frame_list[i]);
 	s->arch.max_pfn = arch->nr_pfns;
 	s->arch.pfn_to_mfn_frame_list_list =
 		arch->virt_to_mfn(p2m_frame_list_list);

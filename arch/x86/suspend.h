@@ -23,7 +23,7 @@ struct pvsr_arch {
 	unsigned long nr_pfns;
 	/* The kernel's own translations, with this domain's frames. */
 	unsigned long (*virt_to_mfn)(const void *va);
-	unsigned long (*mfn_to_pfn)(unsigned long mfn);	/* Xen's M2P */
+	unsigned long (*mfn_to_pfn)(unsigned long mfn); /* Xen's M2P */
 	/* What vcpu needs besides its registers (MFNs of this domain). */
 	void (*vcpu_state)(unsigned int vcpu,
 			   struct pvsr_vcpu_arch_state *state);
@@ -33,7 +33,7 @@ struct pvsr_arch {
 long pvsr_arch_map_shared_info(struct pvsr_arch *arch);
 
 /*
- * Publish the P2M for the toolstack: the frame list list in shared_info
+ * Publish the P2M for the toolstack: pfn_to_mfn_frame_list_list in shared_info
  * (and max_pfn). Needed at boot and after every real resume: restore
  * zeroes it and the next save fails without it. Returns 0 or -PVSR_E_P2M
  * (the guest is larger than PVSR_P2M_MAX_PFNS).

@@ -7,8 +7,9 @@ poweroff, crash, hang, create-fails (boot); running, save-fails (the
 scenarios that drive a running guest through xenstore states); no-report
 (running, but it prints no pvsr-report lines); bogus-silent, bogus-acked
 (running, but an unknown control/shutdown value is not reported, or is
-cleared). The "guest" prints its pvsr-report lines (2 vCPUs) after every
-resume, twice into guest-NAME--incoming.log after a migration.
+cleared); not-ready (boot checks failed: state "failed"). The "guest"
+prints its pvsr-report lines (2 vCPUs) after every resume, twice into
+guest-NAME--incoming.log after a migration.
 """
 import os
 import shutil
@@ -50,6 +51,7 @@ unpause)
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
 	running|save-fails|no-report|bogus-*)
 		echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
+	not-ready) echo "r-----" > "$d/state"; echo failed > "$d/xs" ;;
 	esac ;;
 save)
 	# xl save [-c] NAME FILE: the "guest" resumes and checks itself

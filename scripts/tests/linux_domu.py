@@ -9,6 +9,10 @@ Ramdisk: busybox + xenstore-read/-write from the cached dom0 root, and an
 /init that writes data/pvsr/state "ready", then "resumed K" after the K-th
 resume Linux logs (real or cancelled), and prints KTAP on hvc0. control/shutdown=poweroff makes
 Linux run /sbin/poweroff, which prints the final result and powers off.
+An unknown control/shutdown value Linux ignores and leaves in the node
+("Ignoring shutdown request: X" in its log); /init copies that into
+data/pvsr/error as the pvsr guest words it. It prints no pvsr-report lines
+(Linux has no such figures), so a run with cycles fails for that alone.
 This is evidence about the harness only, never about pvsr.
 """
 
@@ -37,6 +41,13 @@ while :; do
 		echo "# resumed $k"
 		/usr/bin/xenstore-write data/pvsr/state "resumed $k"
 		echo $k > /resumes
+	fi
+	bad=$($B dmesg | $B sed -n 's/.*Ignoring shutdown request: //p' | $B tail -n 1)
+	if [ -n "$bad" ] && [ "$bad" != "$reported" ]; then
+		reported=$bad
+		echo "# control/shutdown: ignoring unknown value '$bad'"
+		/usr/bin/xenstore-write data/pvsr/error \
+			"control/shutdown: ignoring unknown value '$bad': Linux ignored it"
 	fi
 	$B sleep 0.3
 done

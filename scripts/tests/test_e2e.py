@@ -1,9 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-"""End to end, under the real Xen (slow: builds a guest, boots QEMU).
+"""End to end, under the real Xen (slow: builds guests, boots QEMU).
 
-A guest built with -DPVSR_SELFTEST_BREAK_BOOT=1 fails its boot_start_info
-KTAP test; `harness run` must exit non-zero and say so in its JSON. This is
-the proof that a failing guest cannot read as a pass.
+Deliberately broken guests, each built with one fault-injection define
+(make BUILD=build/selftest-<name> GUEST_CFLAGS_EXTRA=-D<FLAG>=1):
+  PVSR_SELFTEST_BREAK_BOOT         boot_start_info fails;
+  PVSR_SELFTEST_CONTEXT_RAX0       the context builder fakes setjmp's
+                                   return with rax = 0: save-restore fails;
+  PVSR_SELFTEST_KERNEL_USER_PTE    a kernel page mapped _PAGE_USER:
+                                   pte_policy_audit fails;
+and two tiny guests (a crash, a silent spin). `harness run` must exit 1
+(the guest failed, not the infrastructure) and say why in its JSON: the
+proof that a failing guest cannot read as a pass.
 """
 import json
 import os
@@ -13,7 +20,6 @@ import unittest
 
 from pvsr_harness.common import REPO_ROOT, SCRIPTS_DIR
 
-BREAK_BUILD = "build/selftest-break"
 TINY_BUILD = os.path.join(REPO_ROOT, "build", "selftest-tiny")
 CACHE = os.environ.get("PVSR_SELFTEST_CACHE", "/var/cache/pvsr")
 
@@ -28,13 +34,27 @@ def harness_run(kernel, outdir, *extra, scenario="boot"):
            "--scenario", scenario, "--kernel", kernel, "--json", jpath,
            "--logs", os.path.join(outdir, "logs"), "--cache", CACHE] + list(extra)
     print("\n  $ " + " ".join(cmd), flush=True)
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    tail = "\n".join((res.stdout + res.stderr).splitlines()[-30:])
+    # Progress as it happens (the run's own "[  12.3s] ..." lines, without
+    # each passing KTAP result); the whole output is kept for the message.
+    lines = []
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("[") and "] guest: ok " not in line:
+                print("    " + line.rstrip("\n"), flush=True)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    tail = "\n".join(lines[-30:])
     d = None
     if os.path.exists(jpath):
         with open(jpath) as f:
             d = json.load(f)
-    return res.returncode, d, tail
+    return proc.returncode, d, tail
 
 
 def build_tiny(mode):
@@ -51,27 +71,56 @@ def build_tiny(mode):
     return elf
 
 
+def build_broken(name, flag):
+    """The pvsr guest built with -D<flag>=1 in build/selftest-<name>."""
+    build = "build/selftest-" + name
+    res = subprocess.run(
+        ["make", "-C", REPO_ROOT, "BUILD=" + build,
+         "GUEST_CFLAGS_EXTRA=-D%s=1" % flag],
+        capture_output=True, text=True)
+    if res.returncode != 0:
+        raise AssertionError("make failed:\n" + res.stdout + res.stderr)
+    return (os.path.join(REPO_ROOT, build, "test-guest", "pvsr-guest"),
+            os.path.join(REPO_ROOT, build, "harness"))
+
+
 class BrokenGuestFails(unittest.TestCase):
-    def test_broken_boot_start_info_fails_the_run(self):
-        res = subprocess.run(
-            ["make", "-C", REPO_ROOT, "BUILD=" + BREAK_BUILD,
-             "GUEST_CFLAGS_EXTRA=-DPVSR_SELFTEST_BREAK_BOOT=1"],
-            capture_output=True, text=True)
-        self.assertEqual(res.returncode, 0, "make failed:\n" + res.stdout + res.stderr)
-        kernel = os.path.join(REPO_ROOT, BREAK_BUILD, "test-guest", "pvsr-guest")
-        rc, d, tail = harness_run(kernel, os.path.join(REPO_ROOT, BREAK_BUILD, "harness"),
-                                  "--vcpus", "1")
+    def assert_guest_failed(self, rc, d, tail):
         self.assertNotEqual(rc, 0, "run passed a broken guest:\n" + tail)
         # 1 = the guest failed; 3 would mean the infrastructure did, which
         # proves nothing about the verdict.
         self.assertEqual(rc, 1, tail)
         self.assertIs(d["passed"], False)
-        tests = {t["name"]: t["ok"] for t in d["ktap"]["tests"]}
+        self.assertTrue(d["error"], tail)
+        return {t["name"]: t["ok"] for t in d["ktap"]["tests"]}
+
+    def test_broken_boot_start_info_fails_the_run(self):
+        kernel, out = build_broken("break", "PVSR_SELFTEST_BREAK_BOOT")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "1")
+        tests = self.assert_guest_failed(rc, d, tail)
         self.assertIn("boot_start_info", tests, tail)
         self.assertIs(tests["boot_start_info"], False)
         self.assertGreaterEqual(d["ktap"]["failed"], 1)
         self.assertIn("boot_start_info", d["error"])
 
+    def test_context_rax0_fails_save_restore(self):
+        # A rebuilt vCPU whose setjmp "returns" 0 would run its park path
+        # again. The boot check context_builder_roundtrip catches it first
+        # (the guest then says "failed", not "ready"); whatever else
+        # happens, the run must fail with that check not ok.
+        kernel, out = build_broken("rax0", "PVSR_SELFTEST_CONTEXT_RAX0")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2", "--cycles", "1",
+                                  "--guest-timeout", "90", scenario="save-restore")
+        tests = self.assert_guest_failed(rc, d, tail)
+        self.assertIs(tests.get("context_builder_roundtrip"), False, tail)
+        self.assertIn("context_builder_roundtrip", d["error"])
+
+    def test_kernel_user_pte_fails_the_audit(self):
+        kernel, out = build_broken("userpte", "PVSR_SELFTEST_KERNEL_USER_PTE")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2")
+        tests = self.assert_guest_failed(rc, d, tail)
+        self.assertIs(tests.get("pte_policy_audit"), False, tail)
+        self.assertIn("pte_policy_audit", d["error"])
 
 
 class TinyGuestsFail(unittest.TestCase):

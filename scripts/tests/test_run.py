@@ -102,6 +102,13 @@ class VerdictTest(unittest.TestCase):
             r, d = fake_run(tmp, "hang", scenario="checkpoint")
             self.assertFalse(d["passed"])
             self.assertIn("never reached xenstore state ready", d["error"])
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "not-ready", scenario="save-restore")
+            self.assertFalse(d["passed"])
+            self.assertTrue(d["error"].startswith(
+                "guest reported 'failed' in xenstore while dom0 waited for state "
+                "ready;"), d["error"])
+            self.assertNotIn("control/shutdown check did not run", d["error"])
 
     def test_save_restore_passes(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -27,7 +27,7 @@ void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
 	rc->cycle = cycle;
 	rc->expected_return = expected_return;
 	rc->time_before_ns = time_now_ns();
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++)
+	for (cpu = 0; cpu < guest_nr_online; cpu++)
 		workload_snapshot(cpu, &rc->before[cpu]);
 }
 
@@ -51,7 +51,7 @@ static void check_vcpus_back(struct ktap_ctx *ctx, struct resume_context *rc)
 						    PVSR_VCPU_RESTARTED;
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
 
 		KTAP_EXPECT(ctx, up == 1, "vCPU %u is_up %ld", cpu, up);
@@ -73,7 +73,7 @@ static bool wait_progress(struct ktap_ctx *ctx, struct resume_context *rc,
 	struct workload_stats now;
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		for (;;) {
 			workload_snapshot(cpu, &now);
 			if (fn(&rc->before[cpu], &now))
@@ -117,7 +117,7 @@ static void check_own_stack(struct ktap_ctx *ctx, struct resume_context *rc)
 
 	/* Ticks run identity checks: stack and %gs of the vCPU itself. */
 	wait_progress(ctx, rc, ticked, "timer");
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		workload_snapshot(cpu, &now);
 		KTAP_EXPECT(ctx, now.identity_errors == 0,
 			    "vCPU %u ran on a foreign stack or per-CPU area",
@@ -131,7 +131,7 @@ static void check_ipi_sequence(struct ktap_ctx *ctx, struct resume_context *rc)
 	unsigned int cpu;
 
 	wait_progress(ctx, rc, pinged, "ping-pong");
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		workload_snapshot(cpu, &now);
 		KTAP_EXPECT(
 			ctx, now.seq_errors == 0,
@@ -146,7 +146,7 @@ static void check_memory(struct ktap_ctx *ctx, struct resume_context *rc)
 	unsigned int cpu;
 
 	wait_progress(ctx, rc, mem_cycled, "memory");
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		workload_snapshot(cpu, &now);
 		KTAP_EXPECT(ctx, now.mem_errors == 0,
 			    "vCPU %u: %llu checksum mismatches", cpu,
@@ -172,6 +172,23 @@ static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)
 		    (unsigned long long)time_wallclock_sec());
 }
 
+/* Offline vCPUs are not saved: they must come back down, untouched. */
+static void check_offline(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	unsigned int cpu;
+
+	for (cpu = guest_nr_online; cpu < guest_nr_vcpus; cpu++) {
+		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
+
+		KTAP_EXPECT(ctx, up == 0, "offline vCPU %u is_up %ld", cpu, up);
+		KTAP_EXPECT(ctx,
+			    rc->report->vcpu[cpu].outcome ==
+				    PVSR_VCPU_NOT_INVOLVED,
+			    "offline vCPU %u took part (outcome %d)", cpu,
+			    rc->report->vcpu[cpu].outcome);
+	}
+}
+
 static void check_phases(struct ktap_ctx *ctx, struct resume_context *rc)
 {
 	const struct pvsr_report *r = rc->report;
@@ -179,7 +196,7 @@ static void check_phases(struct ktap_ctx *ctx, struct resume_context *rc)
 
 	for (p = 0; p < PVSR_PHASE_COUNT; p++) {
 		/* One vCPU has nothing to park, take down or rebuild. */
-		if (guest_nr_vcpus == 1 && p != PVSR_PHASE_HYPERCALL &&
+		if (guest_nr_online == 1 && p != PVSR_PHASE_HYPERCALL &&
 		    p != PVSR_PHASE_TOTAL && p != PVSR_PHASE_REBIND)
 			continue;
 		KTAP_EXPECT(ctx, r->phase_ns[p] > 0, "phase %s took 0 ns",
@@ -208,9 +225,15 @@ static const char *const rerun_after_resume[] = {
 	"user_cannot_read_kernel",
 };
 
+static bool have_offline(void)
+{
+	return guest_nr_online < guest_nr_vcpus;
+}
+
 unsigned int resume_check_count(void)
 {
-	return ARRAY_SIZE(resume_cases) + ARRAY_SIZE(rerun_after_resume);
+	return ARRAY_SIZE(resume_cases) + ARRAY_SIZE(rerun_after_resume) +
+	       have_offline();
 }
 
 static ktap_fn boot_check(const char *name)
@@ -254,6 +277,12 @@ unsigned int resume_check_run(struct resume_context *rc)
 		snprintf(name, sizeof(name), "resume_%u_%s", rc->cycle,
 			 resume_cases[i].name);
 		current_fn = resume_cases[i].run;
+		failed += !ktap_run(name, trampoline);
+	}
+	if (have_offline()) {
+		snprintf(name, sizeof(name), "resume_%u_offline_stay_down",
+			 rc->cycle);
+		current_fn = check_offline;
 		failed += !ktap_run(name, trampoline);
 	}
 	failed += rerun_boot_checks(rc->cycle);

@@ -19,6 +19,7 @@
 #include "test-guest/control.h"
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
+#include "test-guest/workload.h"
 
 /* Everything the boot scenario checks, in order. */
 static const struct ktap_case *const boot_tables[] = {
@@ -95,8 +96,42 @@ static void on_suspend(void)
 	suspend_requested = true;
 }
 
+/*
+ * vCPUs left offline through every suspend come up now, in whatever
+ * domain this is, through the same context builder (Xen's restore left
+ * them down and uninitialised, as it should).
+ */
+static void offline_vcpus_come_up(struct ktap_ctx *ctx)
+{
+	struct workload_stats s;
+	unsigned int cpu;
+	uint64_t deadline;
+
+	for (cpu = guest_nr_online; cpu < guest_nr_vcpus; cpu++) {
+		smp_bring_up(cpu);
+		deadline = time_now_ns() + 20 * NSEC_PER_SEC;
+		do {
+			workload_snapshot(cpu, &s);
+			if (s.ticks >= 3)
+				break;
+			time_delay_ns(10 * NSEC_PER_MSEC);
+		} while (time_now_ns() < deadline);
+		KTAP_EXPECT(ctx, s.ticks >= 3,
+			    "vCPU %u came up but its timer does not tick", cpu);
+		KTAP_EXPECT(ctx, s.identity_errors == 0,
+			    "vCPU %u runs on a foreign stack", cpu);
+	}
+}
+
+static unsigned int final_count(void)
+{
+	return guest_nr_online < guest_nr_vcpus;
+}
+
 static void final_report(void)
 {
+	if (final_count())
+		ktap_run("offline_vcpus_come_up", offline_vcpus_come_up);
 	ktap_diag("pvsr-guest: %u suspend cycles, %u of %u tests failed",
 		  cycles_done, ktap_failures(), ktap_reported());
 }
@@ -165,7 +200,8 @@ void scenario_main(void)
 		run_boot_checks();
 		return;
 	}
-	ktap_begin(boot_count() + cycles * resume_check_count());
+	ktap_begin(boot_count() + cycles * resume_check_count() +
+		   final_count());
 	run_boot_checks();
 	rc = pvsr_hook_register(&guest_pvsr, &xs_pvsr_hook);
 	if (rc)

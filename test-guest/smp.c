@@ -12,6 +12,7 @@
 #include "hypercall/hypercall.h"
 
 unsigned int guest_nr_vcpus = 1;
+unsigned int guest_nr_online = 1;
 
 /*
  * vcpu_info areas, one page for all 64 (64 bytes each). The shared_info
@@ -88,6 +89,7 @@ static void cpu_struct_init(unsigned int cpu)
 
 void smp_boot_cpu_init(void)
 {
+	unsigned long offline;
 	xen_ulong_t frame;
 	long rc;
 
@@ -95,6 +97,11 @@ void smp_boot_cpu_init(void)
 	while (guest_nr_vcpus < GUEST_MAX_VCPUS &&
 	       pvsr_hyp_vcpu_op(VCPUOP_is_up, guest_nr_vcpus, NULL) >= 0)
 		guest_nr_vcpus++;
+	offline = cmdline_get_ulong("pvsr.offline", 0);
+	if (offline >= guest_nr_vcpus)
+		panic("pvsr.offline=%lu leaves no vCPU of %u online", offline,
+		      guest_nr_vcpus);
+	guest_nr_online = guest_nr_vcpus - offline;
 	rc = smp_register_vcpu_info(0);
 	if (rc)
 		panic("VCPUOP_register_vcpu_info for vCPU 0 failed: %ld", rc);
@@ -115,7 +122,7 @@ static void secondary_entry(void)
 	cpu_idle_loop();
 }
 
-static void bring_up(unsigned int cpu)
+void smp_bring_up(unsigned int cpu)
 {
 	struct pvsr_vcpu_arch_state st;
 	struct pvsr_jmp_buf jb;
@@ -151,8 +158,8 @@ void smp_bring_up_all(void)
 {
 	unsigned int cpu;
 
-	for (cpu = 1; cpu < guest_nr_vcpus; cpu++)
-		bring_up(cpu);
+	for (cpu = 1; cpu < guest_nr_online; cpu++)
+		smp_bring_up(cpu);
 }
 
 unsigned int smp_online_count(void)

@@ -8,12 +8,19 @@
 #include "test-guest/guest.h"
 #include "arch/x86/context.h"
 
+/* vCPUs the domain has, and those brought up at boot (the first ones). */
 extern unsigned int guest_nr_vcpus;
+extern unsigned int guest_nr_online;
 
 /* vCPU 0, at boot: vcpu_info placement, GDT. */
 void smp_boot_cpu_init(void);
-/* Bring up every other vCPU through the context builder. */
+/*
+ * Bring up vCPUs 1..guest_nr_online-1 through the context builder; the
+ * rest (pvsr.offline=N on the command line) stay down, as offline vCPUs.
+ */
 void smp_bring_up_all(void);
+/* Bring up one down, uninitialised vCPU; panics on failure. */
+void smp_bring_up(unsigned int cpu);
 /* How many vCPUs are online right now (vCPU 0 included). */
 unsigned int smp_online_count(void);
 

@@ -18,22 +18,24 @@ static void smp_all_vcpus_up(struct ktap_ctx *ctx)
 	KTAP_EXPECT(ctx, !expected || expected == guest_nr_vcpus,
 		    "Xen gave %u vCPUs, the harness asked for %lu",
 		    guest_nr_vcpus, expected);
-	KTAP_EXPECT(ctx, smp_online_count() == guest_nr_vcpus,
+	KTAP_EXPECT(ctx, smp_online_count() == guest_nr_online,
 		    "%u of %u vCPUs online", smp_online_count(),
-		    guest_nr_vcpus);
+		    guest_nr_online);
 	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
 		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
+		long want = cpu < guest_nr_online;
 
-		KTAP_EXPECT(ctx, up == 1, "VCPUOP_is_up(%u) = %ld", cpu, up);
+		KTAP_EXPECT(ctx, up == want, "VCPUOP_is_up(%u) = %ld, not %ld",
+			    cpu, up, want);
 	}
-	ktap_diag("%u vCPUs online", smp_online_count());
+	ktap_diag("%u of %u vCPUs online", smp_online_count(), guest_nr_vcpus);
 }
 
 static void vcpu_info_placement(struct ktap_ctx *ctx)
 {
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		const struct vcpu_info *vi = guest_cpus[cpu].vcpu_info;
 
 		if (!KTAP_EXPECT(ctx, vi != NULL, "vCPU %u has no vcpu_info",
@@ -59,12 +61,12 @@ static int wait_all_progress(progress_fn made_progress, uint64_t timeout_ns,
 	unsigned int cpu;
 	struct workload_stats now;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++)
+	for (cpu = 0; cpu < guest_nr_online; cpu++)
 		workload_snapshot(cpu, &before[cpu]);
 	for (;;) {
 		int laggard = -1;
 
-		for (cpu = 0; cpu < guest_nr_vcpus && laggard < 0; cpu++) {
+		for (cpu = 0; cpu < guest_nr_online && laggard < 0; cpu++) {
 			workload_snapshot(cpu, &now);
 			if (!made_progress(&before[cpu], &now))
 				laggard = cpu;
@@ -129,7 +131,7 @@ static void expect_progress(struct ktap_ctx *ctx, progress_fn fn,
 	if (KTAP_EXPECT(ctx, laggard < 0, "vCPU %d made no %s progress in 20 s",
 			laggard, what))
 		return;
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++)
+	for (cpu = 0; cpu < guest_nr_online; cpu++)
 		diag_cpu(cpu);
 }
 
@@ -146,7 +148,7 @@ static void evtchn_ipi_pingpong(struct ktap_ctx *ctx)
 	unsigned int cpu;
 
 	expect_progress(ctx, pinged, "ping-pong");
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		workload_snapshot(cpu, &s);
 		KTAP_EXPECT(ctx, s.seq_errors == 0,
 			    "vCPU %u saw %llu bad sequence numbers", cpu,
@@ -160,7 +162,7 @@ static void workload_memory_checksums(struct ktap_ctx *ctx)
 	unsigned int cpu;
 
 	expect_progress(ctx, mem_cycled, "memory");
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		workload_snapshot(cpu, &s);
 		KTAP_EXPECT(ctx, s.mem_errors == 0,
 			    "vCPU %u: %llu checksum mismatches", cpu,

@@ -31,7 +31,7 @@ static void expect_all_running(struct ktap_ctx *ctx)
 {
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
 
 		KTAP_EXPECT(ctx, up == 1, "vCPU %u is_up %ld after back-out",
@@ -51,9 +51,9 @@ static void expect_ticks_resume(struct ktap_ctx *ctx)
 	uint64_t deadline = time_now_ns() + 20 * NSEC_PER_SEC;
 	unsigned int cpu;
 
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++)
+	for (cpu = 0; cpu < guest_nr_online; cpu++)
 		workload_snapshot(cpu, &before[cpu]);
-	for (cpu = 0; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		do {
 			workload_snapshot(cpu, &now);
 			if (now.ticks > before[cpu].ticks + 2)
@@ -96,7 +96,7 @@ static void suspend_backout_hook(struct ktap_ctx *ctx)
 		    report.error.xen_errno, REFUSAL);
 	KTAP_EXPECT(ctx, report.error.step == PVSR_STEP_HOOKS, "step %s",
 		    pvsr_step_name(report.error.step));
-	for (cpu = 1; cpu < guest_nr_vcpus; cpu++)
+	for (cpu = 1; cpu < guest_nr_online; cpu++)
 		KTAP_EXPECT(ctx,
 			    report.vcpu[cpu].outcome == PVSR_VCPU_RESTARTED,
 			    "vCPU %u outcome %d", cpu,

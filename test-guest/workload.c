@@ -28,12 +28,12 @@ static uint64_t workload_mem[GUEST_MAX_VCPUS][MEM_WORDS];
 
 static unsigned int right_of(unsigned int cpu)
 {
-	return (cpu + 1) % guest_nr_vcpus;
+	return (cpu + 1) % guest_nr_online;
 }
 
 static unsigned int left_of(unsigned int cpu)
 {
-	return (cpu + guest_nr_vcpus - 1) % guest_nr_vcpus;
+	return (cpu + guest_nr_online - 1) % guest_nr_online;
 }
 
 static uint64_t xorshift(uint64_t *state)
@@ -90,6 +90,9 @@ static void ping_tick(unsigned int cpu)
 {
 	struct workload_cpu *w = &workload[cpu];
 
+	/* A vCPU brought up late is not in the ring the others ping. */
+	if (cpu >= guest_nr_online)
+		return;
 	if (w->ping_sent == w->stats.pings_acked) {
 		w->ping_sent++;
 		send_ping(cpu);

@@ -526,7 +526,8 @@ class Run:
         self.cycles = cyclesmod.cycles_json(a.scenario, a.cycles, self.reports,
                                             self.steps)
         if guest_ran:
-            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports):
+            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports,
+                                        cyclesmod.offline_vcpus(a.guest_arg)):
                 self.fail(p)
         self.control_bogus = self.judge_control_bogus()
 

@@ -171,7 +171,7 @@ class VerdictTest(unittest.TestCase):
     def test_zero_phase_in_multi_vcpu_guest(self):
         for phase in cycles.PHASES:
             p = self.probs(line(**{phase: 0}), vcpus=4)
-            self.assertTrue(any("phase %s took 0 ns in a 4-vCPU guest" % phase in x
+            self.assertTrue(any("phase %s took 0 ns with 4 vCPUs online" % phase in x
                                 for x in p), (phase, p))
         p = self.probs(line(park=0, rebind=0))
         self.assertTrue(any("phases park, rebind took 0 ns" in x for x in p), p)
@@ -196,6 +196,19 @@ class VerdictTest(unittest.TestCase):
                        if "vcpu=2 " not in x)
         p = self.probs(text, vcpus=3)
         self.assertTrue(any("no pvsr-vcpu line for vCPU 2" in x for x in p), p)
+
+    def test_offline_vcpus(self):
+        # --guest-arg pvsr.offline=1: 3 of 4 vCPUs take part.
+        self.assertEqual(cycles.offline_vcpus(["console=hvc0", "pvsr.offline=1"]), 1)
+        self.assertEqual(cycles.offline_vcpus([]), 0)
+        r = cycles.parse(line(vcpus=3))
+        self.assertEqual(cycles.problems("save-restore", 1, 4, r, offline=1), [])
+        p = cycles.problems("save-restore", 1, 4, r)
+        self.assertTrue(any("3 vCPU(s) took part in the suspend, the domain has 4"
+                            in x for x in p), p)
+        p = cycles.problems("save-restore", 1, 4, cycles.parse(line(vcpus=4)),
+                            offline=1)
+        self.assertTrue(any("the domain has 4 (1 offline)" in x for x in p), p)
 
     def test_extra_cycle(self):
         p = self.probs(line(1) + line(2), n=1)

@@ -22,6 +22,7 @@ def fake_run(tmp, mode, marks=("init-start", "toolstack-up", "job-done"),
                 with open(st["output"], "w") as f:
                     f.write(xl_log)
     args = argparse.Namespace(scenario=scenario, vcpus=2, memory=128, cycles=cycles,
+                              guest_arg=[],
                               accel="auto", guest_timeout=1, json=None)
     r = runmod.Run(args, progress=lambda msg: None)
     r.logs = jobdir

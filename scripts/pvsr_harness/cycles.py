@@ -26,7 +26,7 @@ NONZERO_PHASES = PHASES
 
 # What save-restore writes to control/shutdown before its first cycle
 # (scripts/dom0/job/scenarios.sh BOGUS_REQUEST).
-BOGUS_REQUEST = "pvsr-bogus-request"
+BOGUS_REQUEST = "pvsr-from-dom0"
 
 OPS = {"save-restore": "save-restore", "checkpoint": "checkpoint",
        "migrate": "migrate"}

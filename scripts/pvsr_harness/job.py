@@ -54,7 +54,8 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,
                        vcpus=vcpus,
-                       extra=xlcfg.guest_cmdline(scenario, cycles, guest_args),
+                       extra=xlcfg.guest_cmdline(scenario, cycles, guest_args,
+                                                 vcpus=vcpus),
                        ramdisk=DOM0_JOB + "/pvsr-guest.ramdisk" if ramdisk else None)
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)

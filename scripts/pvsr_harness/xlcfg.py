@@ -20,9 +20,12 @@ on_crash = "preserve"
 SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate")
 
 
-def guest_cmdline(scenario, cycles, extra_args=()):
-    """Guest command line: scenario parameters as pvsr.KEY=VALUE words."""
+def guest_cmdline(scenario, cycles, extra_args=(), vcpus=None):
+    """Guest command line: scenario parameters as pvsr.KEY=VALUE words.
+    pvsr.vcpus lets the guest check it got the vCPUs the harness asked for."""
     words = ["pvsr.scenario=%s" % scenario, "pvsr.cycles=%d" % cycles]
+    if vcpus is not None:
+        words.append("pvsr.vcpus=%d" % vcpus)
     words += list(extra_args)
     return " ".join(words)
 

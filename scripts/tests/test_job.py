@@ -116,7 +116,7 @@ class FakeScenarioTest(unittest.TestCase):
             self.assertEqual(self.xl_calls(jobdir), [
                 "xl create -p %s/guest.cfg" % jobdir, "xl domid pvsr-guest",
                 "xl unpause 7",
-                "xenstore-write /local/domain/7/control/shutdown pvsr-bogus-request",
+                "xenstore-write /local/domain/7/control/shutdown pvsr-from-dom0",
                 "xenstore-write /local/domain/7/control/shutdown ",
                 "xl save pvsr-guest " + save, "xl restore " + save, "xl domid pvsr-guest",
                 "xl save pvsr-guest " + save, "xl restore " + save, "xl domid pvsr-guest",

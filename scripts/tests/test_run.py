@@ -128,14 +128,14 @@ class VerdictTest(unittest.TestCase):
             self.assertEqual(c["guest"]["vcpus"], [{"vcpu": 1, "outcome": 2,
                                                     "park_ns": 10, "resume_ns": 20}])
             self.assertEqual(d["control_bogus"], {
-                "value": "pvsr-bogus-request", "reported": True,
-                "left_in_node": True, "node": "pvsr-bogus-request"})
+                "value": "pvsr-from-dom0", "reported": True,
+                "left_in_node": True, "node": "pvsr-from-dom0"})
             lines = runmod.summary_lines(d, 42.0)
             self.assertTrue(lines[0].startswith("summary: PASS save-restore, 2 vCPU(s)"))
             self.assertRegex(lines[1], r"^  cycle 1 save-restore: toolstack \d+\.\d\d s; "
                              r"guest park 0\.0 ms, rebind\+rebuild 0\.0 ms, "
                              r"total 0\.0 ms, return 0$")
-            self.assertEqual(lines[2], "  control/shutdown 'pvsr-bogus-request': "
+            self.assertEqual(lines[2], "  control/shutdown 'pvsr-from-dom0': "
                              "reported, left in the node")
 
     def test_checkpoint_and_migrate_cycles(self):

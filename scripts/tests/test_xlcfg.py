@@ -27,6 +27,10 @@ class XlCfgTest(unittest.TestCase):
             "on_poweroff": "destroy", "on_reboot": "destroy",
             "on_crash": "preserve"})
 
+    def test_vcpus_word(self):
+        self.assertEqual(xlcfg.guest_cmdline("boot", 1, vcpus=4),
+                         "pvsr.scenario=boot pvsr.cycles=1 pvsr.vcpus=4")
+
     def test_extra_words(self):
         self.assertEqual(xlcfg.guest_cmdline("boot", 1, ["pvsr.debug=1"]),
                          "pvsr.scenario=boot pvsr.cycles=1 pvsr.debug=1")

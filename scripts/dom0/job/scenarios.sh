@@ -155,7 +155,7 @@ scenario_boot() {
 # An unknown control/shutdown value must be reported by the guest (in
 # data/pvsr/error) and left in the node: only requests it carries out are
 # acknowledged (cleared), as Linux does.
-BOGUS_REQUEST=pvsr-bogus-request
+BOGUS_REQUEST=pvsr-from-dom0
 BOGUS_TIMEOUT=60
 
 # Condition for wait_until: data/pvsr/error names $BOGUS_REQUEST, or the

@@ -117,21 +117,32 @@ static int down_all(struct pvsr *p, struct pvsr_report *r, unsigned int *done)
 	return 0;
 }
 
+/* Let a parked, down vCPU run again; its resume latency starts now. */
+static int vcpu_up(struct pvsr *p, struct pvsr_report *r, unsigned int v)
+{
+	long rc;
+
+	p->slots[v].up_ns = p->ops->now_ns();
+	rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
+	if (rc)
+		return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
+				__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
+	return 0;
+}
+
 /* Same domain, same contexts: let the vCPUs below `limit` run again. */
 static int restart_vcpus(struct pvsr *p, struct pvsr_report *r,
 			 unsigned int limit)
 {
 	unsigned int v;
-	long rc;
+	int rc;
 
 	for (v = 1; v < limit; v++) {
 		if (!pvsr_barrier_member(p, v))
 			continue;
-		p->slots[v].up_ns = p->ops->now_ns();
-		rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
+		rc = vcpu_up(p, r, v);
 		if (rc)
-			return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
-					__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
+			return rc;
 	}
 	return 0;
 }
@@ -160,11 +171,9 @@ static int rebuild_vcpus(struct pvsr *p, struct pvsr_report *r)
 			return xen_fail(r, PVSR_E_VCPU_INIT, PVSR_STEP_REBUILD,
 					v, __HYPERVISOR_vcpu_op,
 					VCPUOP_initialise, rc);
-		p->slots[v].up_ns = p->ops->now_ns();
-		rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
+		rc = vcpu_up(p, r, v);
 		if (rc)
-			return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
-					__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
+			return rc;
 	}
 	return 0;
 }

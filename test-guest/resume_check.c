@@ -7,6 +7,7 @@
  */
 #include "test-guest/resume_check.h"
 #include "test-guest/smp.h"
+#include "test-guest/workload_check.h"
 #include "test-guest/time.h"
 #include "test-guest/events.h"
 #include "test-guest/scenario.h"
@@ -22,13 +23,10 @@ struct resume_case {
 void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
 			  int expected_return)
 {
-	unsigned int cpu;
-
 	rc->cycle = cycle;
 	rc->expected_return = expected_return;
 	rc->time_before_ns = time_now_ns();
-	for (cpu = 0; cpu < guest_nr_online; cpu++)
-		workload_snapshot(cpu, &rc->before[cpu]);
+	workload_snapshot_all(rc->before);
 }
 
 static void check_return(struct ktap_ctx *ctx, struct resume_context *rc)
@@ -62,101 +60,32 @@ static void check_vcpus_back(struct ktap_ctx *ctx, struct resume_context *rc)
 	}
 }
 
-typedef bool (*progress_fn)(const struct workload_stats *before,
-			    const struct workload_stats *now);
-
-/* Every vCPU makes progress (bounded wait); false names the laggard. */
-static bool wait_progress(struct ktap_ctx *ctx, struct resume_context *rc,
-			  progress_fn fn, const char *what)
-{
-	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
-	struct workload_stats now;
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		for (;;) {
-			workload_snapshot(cpu, &now);
-			if (fn(&rc->before[cpu], &now))
-				break;
-			if (time_now_ns() > deadline) {
-				KTAP_EXPECT(
-					ctx, false,
-					"vCPU %u made no %s progress after resume",
-					cpu, what);
-				return false;
-			}
-			time_delay_ns(10 * NSEC_PER_MSEC);
-		}
-	}
-	return true;
-}
-
-static bool ticked(const struct workload_stats *b,
-		   const struct workload_stats *n)
-{
-	return n->ticks >= b->ticks + 5;
-}
-
-static bool pinged(const struct workload_stats *b,
-		   const struct workload_stats *n)
-{
-	return n->pings_acked >= b->pings_acked + 3 &&
-	       n->pings_seen >= b->pings_seen + 3;
-}
-
-static bool mem_cycled(const struct workload_stats *b,
-		       const struct workload_stats *n)
-{
-	return n->mem_rounds >= b->mem_rounds + 2;
-}
-
 static void check_own_stack(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	struct workload_stats now;
-	unsigned int cpu;
-
 	/* Ticks run identity checks: stack and %gs of the vCPU itself. */
-	wait_progress(ctx, rc, ticked, "timer");
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		workload_snapshot(cpu, &now);
-		KTAP_EXPECT(ctx, now.identity_errors == 0,
-			    "vCPU %u ran on a foreign stack or per-CPU area",
-			    cpu);
-	}
+	workload_expect_progress(ctx, WORKLOAD_TICKS, rc->before,
+				 PROGRESS_TIMEOUT_NS);
+	workload_expect_own_identity(ctx);
 }
 
 static void check_ipi_sequence(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	struct workload_stats now;
-	unsigned int cpu;
-
-	wait_progress(ctx, rc, pinged, "ping-pong");
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		workload_snapshot(cpu, &now);
-		KTAP_EXPECT(
-			ctx, now.seq_errors == 0,
-			"vCPU %u: %llu lost, duplicated or backwards sequence numbers",
-			cpu, (unsigned long long)now.seq_errors);
-	}
+	workload_expect_progress(ctx, WORKLOAD_PINGS, rc->before,
+				 PROGRESS_TIMEOUT_NS);
+	workload_expect_no_errors(ctx, WORKLOAD_PINGS);
 }
 
 static void check_memory(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	struct workload_stats now;
-	unsigned int cpu;
-
-	wait_progress(ctx, rc, mem_cycled, "memory");
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		workload_snapshot(cpu, &now);
-		KTAP_EXPECT(ctx, now.mem_errors == 0,
-			    "vCPU %u: %llu checksum mismatches", cpu,
-			    (unsigned long long)now.mem_errors);
-	}
+	workload_expect_progress(ctx, WORKLOAD_MEMORY, rc->before,
+				 PROGRESS_TIMEOUT_NS);
+	workload_expect_no_errors(ctx, WORKLOAD_MEMORY);
 }
 
 static void check_timers(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	wait_progress(ctx, rc, ticked, "timer");
+	workload_expect_progress(ctx, WORKLOAD_TICKS, rc->before,
+				 PROGRESS_TIMEOUT_NS);
 }
 
 static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)

@@ -5,7 +5,7 @@
  */
 #include "test-guest/smp.h"
 #include "test-guest/scenario.h"
-#include "test-guest/workload.h"
+#include "test-guest/workload_check.h"
 #include "test-guest/time.h"
 #include "test-guest/events.h"
 #include "hypercall/hypercall.h"
@@ -50,127 +50,34 @@ static void vcpu_info_placement(struct ktap_ctx *ctx)
 	}
 }
 
-typedef bool (*progress_fn)(const struct workload_stats *before,
-			    const struct workload_stats *now);
-
-/* Waits (bounded) until every vCPU made progress; returns the laggard. */
-static int wait_all_progress(progress_fn made_progress, uint64_t timeout_ns,
-			     struct workload_stats *before)
-{
-	uint64_t deadline = time_now_ns() + timeout_ns;
-	unsigned int cpu;
-	struct workload_stats now;
-
-	for (cpu = 0; cpu < guest_nr_online; cpu++)
-		workload_snapshot(cpu, &before[cpu]);
-	for (;;) {
-		int laggard = -1;
-
-		for (cpu = 0; cpu < guest_nr_online && laggard < 0; cpu++) {
-			workload_snapshot(cpu, &now);
-			if (!made_progress(&before[cpu], &now))
-				laggard = cpu;
-		}
-		if (laggard < 0 || time_now_ns() > deadline)
-			return laggard;
-		time_delay_ns(10 * NSEC_PER_MSEC);
-	}
-}
-
-static bool ticked(const struct workload_stats *b,
-		   const struct workload_stats *n)
-{
-	return n->ticks >= b->ticks + 5;
-}
-
-static bool pinged(const struct workload_stats *b,
-		   const struct workload_stats *n)
-{
-	return n->pings_acked >= b->pings_acked + 5 &&
-	       n->pings_seen >= b->pings_seen + 5;
-}
-
-static bool mem_cycled(const struct workload_stats *b,
-		       const struct workload_stats *n)
-{
-	return n->mem_rounds >= b->mem_rounds + 2;
-}
+#define PROGRESS_TIMEOUT_NS (20 * NSEC_PER_SEC)
 
 static struct workload_stats before[GUEST_MAX_VCPUS];
 
-/* Everything that helps explain a stuck vCPU from the console alone. */
-static void diag_cpu(unsigned int cpu)
-{
-	const struct guest_cpu *c = &guest_cpus[cpu];
-	const struct vcpu_info *vi = c->vcpu_info;
-	struct workload_stats s;
-
-	workload_snapshot(cpu, &s);
-	ktap_diag(
-		"vCPU %u: ticks %llu (last at %llu ns, now %llu) acked %llu seen %llu mem rounds %llu",
-		cpu, (unsigned long long)s.ticks,
-		(unsigned long long)s.last_now,
-		(unsigned long long)time_raw_ns(),
-		(unsigned long long)s.pings_acked,
-		(unsigned long long)s.pings_seen,
-		(unsigned long long)s.mem_rounds);
-	ktap_diag("vCPU %u: upcall mask %u pending %u sel %#lx timer port %d",
-		  cpu, vi->evtchn_upcall_mask, vi->evtchn_upcall_pending,
-		  (unsigned long)vi->evtchn_pending_sel,
-		  pvsr_evtchn_port_of(&guest_evtchns, PVSR_EVTCHN_VIRQ, cpu,
-				      VIRQ_TIMER));
-}
-
-static void expect_progress(struct ktap_ctx *ctx, progress_fn fn,
-			    const char *what)
-{
-	int laggard = wait_all_progress(fn, 20 * NSEC_PER_SEC, before);
-
-	unsigned int cpu;
-
-	if (KTAP_EXPECT(ctx, laggard < 0, "vCPU %d made no %s progress in 20 s",
-			laggard, what))
-		return;
-	for (cpu = 0; cpu < guest_nr_online; cpu++)
-		diag_cpu(cpu);
-}
-
 static void timer_ticks_all_vcpus(struct ktap_ctx *ctx)
 {
-	expect_progress(ctx, ticked, "timer");
+	workload_snapshot_all(before);
+	workload_expect_progress(ctx, WORKLOAD_TICKS, before,
+				 PROGRESS_TIMEOUT_NS);
 	ktap_diag("TSC behind the time info stamp %llu times (clamped)",
 		  (unsigned long long)time_tsc_behind_count());
 }
 
 static void evtchn_ipi_pingpong(struct ktap_ctx *ctx)
 {
-	struct workload_stats s;
-	unsigned int cpu;
-
-	expect_progress(ctx, pinged, "ping-pong");
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		workload_snapshot(cpu, &s);
-		KTAP_EXPECT(ctx, s.seq_errors == 0,
-			    "vCPU %u saw %llu bad sequence numbers", cpu,
-			    (unsigned long long)s.seq_errors);
-	}
+	workload_snapshot_all(before);
+	workload_expect_progress(ctx, WORKLOAD_PINGS, before,
+				 PROGRESS_TIMEOUT_NS);
+	workload_expect_no_errors(ctx, WORKLOAD_PINGS);
 }
 
 static void workload_memory_checksums(struct ktap_ctx *ctx)
 {
-	struct workload_stats s;
-	unsigned int cpu;
-
-	expect_progress(ctx, mem_cycled, "memory");
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		workload_snapshot(cpu, &s);
-		KTAP_EXPECT(ctx, s.mem_errors == 0,
-			    "vCPU %u: %llu checksum mismatches", cpu,
-			    (unsigned long long)s.mem_errors);
-		KTAP_EXPECT(ctx, s.identity_errors == 0,
-			    "vCPU %u ran on a foreign stack or per-CPU area",
-			    cpu);
-	}
+	workload_snapshot_all(before);
+	workload_expect_progress(ctx, WORKLOAD_MEMORY, before,
+				 PROGRESS_TIMEOUT_NS);
+	workload_expect_no_errors(ctx, WORKLOAD_MEMORY);
+	workload_expect_own_identity(ctx);
 }
 
 static struct pvsr_jmp_buf roundtrip_jb;

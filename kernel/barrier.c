@@ -17,6 +17,7 @@
  */
 #include "kernel/barrier.h"
 #include "kernel/evtchn_registry.h"
+#include "kernel/trace.h"
 
 bool pvsr_barrier_member(const struct pvsr *p, unsigned int vcpu)
 {
@@ -44,6 +45,7 @@ static void report_resumed(struct pvsr *p, struct pvsr_vcpu_slot *slot,
 	    kind != PVSR_RESUME_BACKOUT)
 		p->ops->panic("per-vCPU resume failed", &detail);
 	slot->resumed_ns = p->ops->now_ns();
+	pvsr_trace_event(p, vcpu, PVSR_TR_RESUMED, kind);
 	pvsr_store(&slot->state, kind == PVSR_RESUME_NEW_DOMAIN ?
 					 PVSR_VCPU_REBUILT :
 					 PVSR_VCPU_RESTARTED);
@@ -81,6 +83,7 @@ void pvsr_park_this_vcpu(struct pvsr *p)
 		if (pvsr_load(&slot->state) == PVSR_VCPU_PARKED)
 			rebuilt_returned_zero(p, vcpu);
 		slot->parked_ns = p->ops->now_ns();
+		pvsr_trace_event(p, vcpu, PVSR_TR_PARKED, 0);
 		pvsr_store(&slot->state, PVSR_VCPU_PARKED);
 		wait_phase(p, PVSR_BARRIER_RESUME);
 	}
@@ -105,7 +108,10 @@ static int first_unparked(struct pvsr *p)
 
 static int poke(struct pvsr *p, unsigned int vcpu, struct pvsr_report *r)
 {
-	int rc = pvsr_evtchn_send_ipi(p->evtchns, p->park_ipi, vcpu, &r->error);
+	int rc;
+
+	pvsr_trace_event(p, 0, PVSR_TR_PARK_SENT, vcpu);
+	rc = pvsr_evtchn_send_ipi(p->evtchns, p->park_ipi, vcpu, &r->error);
 
 	if (rc == -PVSR_E_NOT_FOUND)
 		rc = pvsr_fail(&r->error, PVSR_E_PARK_IPI, PVSR_STEP_PARK, vcpu,

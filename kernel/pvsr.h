@@ -180,6 +180,7 @@ struct pvsr_ops {
 
 struct pvsr_evtchn_registry;
 struct pvsr_arch;
+struct pvsr_trace;
 
 /* Timeouts (ns of guest time). */
 #define PVSR_PARK_TIMEOUT_NS (10ULL * 1000 * 1000 * 1000)
@@ -210,6 +211,7 @@ struct pvsr {
 	int resume_kind; /* enum pvsr_resume_kind */
 	unsigned int generation; /* suspends so far */
 	struct pvsr_vcpu_slot *slots; /* PVSR_MAX_VCPUS of them */
+	struct pvsr_trace *trace; /* NULL unless pvsr_trace_attach() */
 };
 
 /* Storage for the per-vCPU barrier state (the caller provides it). */

@@ -10,6 +10,7 @@
 #include "kernel/pvsr.h"
 #include "kernel/barrier.h"
 #include "kernel/hooks.h"
+#include "kernel/trace.h"
 #include "kernel/evtchn_registry.h"
 #include "hypercall/hypercall.h"
 
@@ -49,6 +50,7 @@ int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	p->resume_kind = PVSR_RESUME_BACKOUT;
 	p->generation = 0;
 	p->slots = slots;
+	p->trace = NULL;
 	return 0;
 }
 
@@ -113,6 +115,7 @@ static int down_all(struct pvsr *p, struct pvsr_report *r, unsigned int *done)
 		rc = take_down(r, v, done);
 		if (rc)
 			return rc;
+		pvsr_trace_event(p, 0, PVSR_TR_DOWN, v);
 	}
 	return 0;
 }
@@ -123,6 +126,7 @@ static int vcpu_up(struct pvsr *p, struct pvsr_report *r, unsigned int v)
 	long rc;
 
 	p->slots[v].up_ns = p->ops->now_ns();
+	pvsr_trace_event(p, 0, PVSR_TR_VCPU_UP, v);
 	rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
 	if (rc)
 		return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
@@ -254,6 +258,7 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start)
 {
 	fill_vcpu_report(p, r);
+	pvsr_trace_event(p, 0, PVSR_TR_RELEASED, 0);
 	pvsr_store(&p->barrier, PVSR_BARRIER_RELEASE);
 	r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
 	pvsr_store(&p->busy, 0);
@@ -291,6 +296,7 @@ static int back_out(struct pvsr *p, struct pvsr_report *r,
 	rc = -(int)first.code;
 	finish(p, r, start);
 	p->ops->mask_events(false);
+	pvsr_trace_event(p, 0, PVSR_TR_END, rc);
 	return rc;
 }
 
@@ -317,18 +323,22 @@ static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	if (rc)
 		return back_out(p, r, &b, start);
 	b.hooks_down = true;
+	pvsr_trace_event(p, 0, PVSR_TR_HOOKS_DOWN, 0);
 	rc = pvsr_evtchn_close_all(p->evtchns, &r->error);
 	if (rc)
 		return back_out(p, r, &b, start);
 	b.channels_closed = true;
+	pvsr_trace_event(p, 0, PVSR_TR_CLOSED, 0);
 	rc = pvsr_arch_pre_suspend(p->arch, &r->error);
 	if (rc)
 		return back_out(p, r, &b, start);
 	b.arch_pre_done = true;
+	pvsr_trace_event(p, 0, PVSR_TR_PRE_SUSPEND, 0);
 	phase_done(p, r, PVSR_PHASE_TEARDOWN, mark);
 
 	ret = pvsr_hyp_sched_suspend(pvsr_arch_start_info_mfn(p->arch));
 	r->hypercall_ret = (int)ret;
+	pvsr_trace_event(p, 0, PVSR_TR_RETURNED, (int)ret);
 	phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
 	if (ret < 0) {
 		xen_fail(r, PVSR_E_SUSPEND, PVSR_STEP_HYPERCALL, 0,
@@ -359,6 +369,7 @@ static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
 		}
 		pvsr_evtchn_forget_ports(p->evtchns);
 	}
+	pvsr_trace_event(p, 0, PVSR_TR_POST_SUSPEND, new_domain);
 	if (p->ops->vcpu_resume(0, kind, &r->error))
 		p->ops->panic("vCPU 0 resume failed", &r->error);
 	phase_done(p, r, PVSR_PHASE_REBIND, mark);
@@ -384,6 +395,9 @@ int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
 		return pvsr_fail(&r->error, PVSR_E_BUSY, PVSR_STEP_REQUEST,
 				 PVSR_NO_VCPU, -1, -1, 0);
 	start = mark = p->ops->now_ns();
+	if (p->trace)
+		pvsr_trace_reset(p->trace);
+	pvsr_trace_event(p, 0, PVSR_TR_BEGIN, 0);
 	begin(p, r);
 	/* Xen wants vCPU 0's upcalls masked at the suspend hypercall. */
 	p->ops->mask_events(true);
@@ -393,5 +407,6 @@ int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
 	come_back(p, r, rc == 0, &mark);
 	finish(p, r, start);
 	p->ops->mask_events(false);
+	pvsr_trace_event(p, 0, PVSR_TR_END, rc);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "kernel/pvsr.h"
 #include "kernel/barrier.h"
 #include "kernel/evtchn_registry.h"
+#include "kernel/trace.h"
 #include "arch/x86/suspend.h"
 #include "hypercall/fake.h"
 
@@ -905,6 +906,55 @@ static void suspend_new_domain_rebuilds_every_vcpu(struct kunit *test)
 	}
 }
 
+/* The kinds the boot vCPU records, in order, leaving out repeats. */
+static unsigned int boot_vcpu_kinds(const struct pvsr_trace *t,
+				    enum pvsr_trace_kind *out, unsigned int max)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < pvsr_trace_count(t); i++) {
+		enum pvsr_trace_kind k = t->ev[i].kind;
+
+		if (t->ev[i].vcpu != 0 || (n && out[n - 1] == k))
+			continue;
+		if (n < max)
+			out[n++] = k;
+	}
+	return n;
+}
+
+/* With a trace attached, a suspend leaves its steps in order. */
+static void suspend_trace_records_the_protocol_in_order(struct kunit *test)
+{
+	static const enum pvsr_trace_kind want[] = {
+		PVSR_TR_BEGIN,	    PVSR_TR_PARK_SENT,	  PVSR_TR_DOWN,
+		PVSR_TR_HOOKS_DOWN, PVSR_TR_CLOSED,	  PVSR_TR_PRE_SUSPEND,
+		PVSR_TR_RETURNED,   PVSR_TR_POST_SUSPEND, PVSR_TR_VCPU_UP,
+		PVSR_TR_RELEASED,   PVSR_TR_END,
+	};
+	static struct pvsr_trace trace;
+	enum pvsr_trace_kind got[32];
+	struct sim *s = sim_setup(test, 4);
+	unsigned int i, n, downs = 0;
+
+	pvsr_trace_attach(&s->p, &trace);
+	expect_new_domain(test, s, sim_suspend(s));
+	n = boot_vcpu_kinds(&trace, got, ARRAY_SIZE(got));
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(want));
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_STREQ(test, pvsr_trace_kind_name(got[i]),
+				   pvsr_trace_kind_name(want[i]));
+	for (i = 0; i < pvsr_trace_count(&trace); i++) {
+		downs += trace.ev[i].kind == PVSR_TR_DOWN;
+		if (i)
+			KUNIT_EXPECT_GE(test, trace.ev[i].ns,
+					trace.ev[i - 1].ns);
+	}
+	KUNIT_EXPECT_EQ(test, downs, 3U);
+	KUNIT_EXPECT_EQ(test, pvsr_trace_dropped(&trace), 0U);
+	pvsr_trace_attach(&s->p, NULL);
+}
+
 /* vCPUs >= 32 have no shared_info slot: vcpu_info before initialise. */
 static void suspend_new_domain_above_32_vcpus(struct kunit *test)
 {
@@ -1431,6 +1481,7 @@ static void suspend_resume_timeout_panics(struct kunit *test)
 static struct kunit_case suspend_cases[] = {
 	KUNIT_CASE(suspend_new_domain_rebuilds_every_vcpu),
 	KUNIT_CASE(suspend_new_domain_above_32_vcpus),
+	KUNIT_CASE(suspend_trace_records_the_protocol_in_order),
 	KUNIT_CASE(suspend_cancelled_restarts_same_contexts),
 	KUNIT_CASE(suspend_twice_new_domain_then_cancel),
 	KUNIT_CASE(suspend_repokes_a_vcpu_that_missed_the_ipi),

@@ -163,6 +163,7 @@ static void run_one_cycle(const struct scenario *sc)
 	ctx.report = &report;
 	control_done();
 	guest_print_report(cycles_done, ctx.rc, &report);
+	guest_print_trace(cycles_done);
 	failed = resume_check_run(&ctx);
 	snprintf(state, sizeof(state), "resumed %u", cycles_done);
 	publish(failed ? "failed" : state);
@@ -203,6 +204,7 @@ void scenario_main(void)
 	ktap_begin(boot_count() + cycles * resume_check_count() +
 		   final_count());
 	run_boot_checks();
+	guest_trace_init();
 	rc = pvsr_hook_register(&guest_pvsr, &xs_pvsr_hook);
 	if (rc)
 		panic("registering the xenstore hook failed: %s",

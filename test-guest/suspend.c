@@ -9,6 +9,7 @@
 #include "test-guest/events.h"
 #include "test-guest/time.h"
 #include "test-guest/workload.h"
+#include "kernel/trace.h"
 #include "hypercall/hypercall.h"
 
 struct pvsr guest_pvsr;
@@ -132,6 +133,35 @@ void guest_suspend_init(void)
 		       IPI_PARK, guest_nr_vcpus, guest_slots);
 	if (rc)
 		panic("pvsr_init failed: %s", pvsr_strerror(-rc));
+}
+
+static struct pvsr_trace guest_trace;
+
+void guest_trace_init(void)
+{
+	if (cmdline_get_ulong("pvsr.trace", 0))
+		pvsr_trace_attach(&guest_pvsr, &guest_trace);
+}
+
+/* One line per event, times relative to the first (guest clock). */
+void guest_print_trace(unsigned int cycle)
+{
+	unsigned int i, n = pvsr_trace_count(&guest_trace);
+	uint64_t t0 = n ? guest_trace.ev[0].ns : 0;
+
+	if (!guest_pvsr.trace)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct pvsr_trace_event *e = &guest_trace.ev[i];
+
+		console_printf(
+			"# pvsr-trace cycle=%u t=%llu vcpu=%u event=%s arg=%d\n",
+			cycle, (unsigned long long)(e->ns - t0), e->vcpu,
+			pvsr_trace_kind_name(e->kind), e->arg);
+	}
+	if (pvsr_trace_dropped(&guest_trace))
+		console_printf("# pvsr-trace cycle=%u dropped=%u\n", cycle,
+			       pvsr_trace_dropped(&guest_trace));
 }
 
 void guest_print_report(unsigned int cycle, int rc, const struct pvsr_report *r)

@@ -16,6 +16,10 @@ extern struct pvsr_arch guest_arch;
 void guest_suspend_init(void);
 /* The IPI_PARK handler. */
 void guest_park_handler(evtchn_port_t port, void *data);
+/* pvsr.trace=1 on the command line: record pvsr's trace events. */
+void guest_trace_init(void);
+/* Print the last suspend's events as "# pvsr-trace ..." lines. */
+void guest_print_trace(unsigned int cycle);
 /* Print a report as "# pvsr-report ..." lines the harness reads. */
 void guest_print_report(unsigned int cycle, int rc,
 			const struct pvsr_report *r);

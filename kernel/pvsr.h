@@ -166,6 +166,13 @@ struct pvsr_ops {
 	/* Register vcpu's vcpu_info (vcpu is the caller or down). */
 	long (*register_vcpu_info)(unsigned int vcpu);
 	/*
+	 * Optional. After a resume into a new domain, on vCPU 0 right after
+	 * its vcpu_info is registered again and before pvsr reads the clock:
+	 * make now_ns() continue from where it was (the new host's system
+	 * time is unrelated to the old one's).
+	 */
+	void (*clock_resume)(void);
+	/*
 	 * On each resumed vCPU itself, events masked, before it reports
 	 * back: its per-CPU setup (rebind its channels, re-arm its timer).
 	 * Also called on the boot vCPU. Non-zero is fatal after the

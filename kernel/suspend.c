@@ -338,14 +338,37 @@ static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 
 	ret = pvsr_hyp_sched_suspend(pvsr_arch_start_info_mfn(p->arch));
 	r->hypercall_ret = (int)ret;
-	pvsr_trace_event(p, 0, PVSR_TR_RETURNED, (int)ret);
-	phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
+	/*
+	 * In a new domain the clock cannot be read until vCPU 0's vcpu_info
+	 * is registered again (come_back()); a failed call is the same
+	 * domain, where it still can.
+	 */
 	if (ret < 0) {
+		pvsr_trace_event(p, 0, PVSR_TR_RETURNED, (int)ret);
+		phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
 		xen_fail(r, PVSR_E_SUSPEND, PVSR_STEP_HYPERCALL, 0,
 			 __HYPERVISOR_sched_op, SCHEDOP_shutdown, ret);
 		return back_out(p, r, &b, start);
 	}
 	return ret ? 1 : 0;
+}
+
+/*
+ * A new domain has forgotten vCPU 0's vcpu_info, whose time fields the
+ * clock reads: until it is registered again (and the clock told), any
+ * clock reading is stale, from another host's time base.
+ */
+static void boot_vcpu_clock_back(struct pvsr *p, struct pvsr_report *r)
+{
+	long rc = p->ops->register_vcpu_info(0);
+
+	if (rc) {
+		xen_fail(r, PVSR_E_VCPU_INFO, PVSR_STEP_POST_SUSPEND, 0,
+			 __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, rc);
+		p->ops->panic("vcpu_info of vCPU 0", &r->error);
+	}
+	if (p->ops->clock_resume)
+		p->ops->clock_resume();
 }
 
 /* After the hypercall: the boot vCPU's own state, then the others. */
@@ -354,21 +377,16 @@ static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
 {
 	enum pvsr_resume_kind kind = new_domain ? PVSR_RESUME_NEW_DOMAIN :
 						  PVSR_RESUME_CANCELLED;
-	long rc;
 
 	r->kind = kind;
 	if (pvsr_arch_post_suspend(p->arch, new_domain, &r->error))
 		p->ops->panic("arch post-suspend failed", &r->error);
-	if (new_domain) {
-		rc = p->ops->register_vcpu_info(0);
-		if (rc) {
-			xen_fail(r, PVSR_E_VCPU_INFO, PVSR_STEP_POST_SUSPEND, 0,
-				 __HYPERVISOR_vcpu_op,
-				 VCPUOP_register_vcpu_info, rc);
-			p->ops->panic("vcpu_info of vCPU 0", &r->error);
-		}
+	if (new_domain)
+		boot_vcpu_clock_back(p, r);
+	pvsr_trace_event(p, 0, PVSR_TR_RETURNED, r->hypercall_ret);
+	phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
+	if (new_domain)
 		pvsr_evtchn_forget_ports(p->evtchns);
-	}
 	pvsr_trace_event(p, 0, PVSR_TR_POST_SUSPEND, new_domain);
 	if (p->ops->vcpu_resume(0, kind, &r->error))
 		p->ops->panic("vCPU 0 resume failed", &r->error);

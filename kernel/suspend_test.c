@@ -119,6 +119,9 @@ struct sim {
 	bool panicked;
 	const char *panic_what;
 	struct pvsr_error_detail panic_detail;
+	/* The clock read on vCPU 0 while it had no vcpu_info (stale time). */
+	unsigned int stale_clock_reads;
+	unsigned int clock_resumes;
 };
 
 static struct sim *sim;
@@ -238,7 +241,17 @@ static bool op_vcpu_online(unsigned int vcpu)
 
 static uint64_t op_now_ns(void)
 {
-	return pvsr_fake()->now_ns += TICK_NS;
+	struct pvsr_fake *f = pvsr_fake();
+
+	/* A new domain forgot vCPU 0's vcpu_info: its time is stale. */
+	if (sim && f->current_vcpu == 0 && !f->vcpu[0].vcpu_info_registered)
+		sim->stale_clock_reads++;
+	return f->now_ns += TICK_NS;
+}
+
+static void op_clock_resume(void)
+{
+	sim->clock_resumes++;
 }
 
 static void op_mask_events(bool mask)
@@ -313,6 +326,7 @@ static const struct pvsr_ops test_ops = {
 	.mask_events = op_mask_events,
 	.relax = op_relax,
 	.register_vcpu_info = op_register_vcpu_info,
+	.clock_resume = op_clock_resume,
 	.vcpu_resume = op_vcpu_resume,
 	.panic = op_panic,
 };
@@ -892,6 +906,9 @@ static void suspend_new_domain_rebuilds_every_vcpu(struct kunit *test)
 	int rc = sim_suspend(s);
 
 	expect_new_domain(test, s, rc);
+	KUNIT_EXPECT_EQ(test, s->clock_resumes, 1U);
+	KUNIT_EXPECT_EQ_MSG(test, s->stale_clock_reads, 0U,
+			    "clock read before vCPU 0's vcpu_info came back");
 	KUNIT_EXPECT_EQ(test, pvsr_fake()->generation, 1U);
 	KUNIT_EXPECT_EQ(test, s->report.hypercall_ret, 0);
 	for (p = 0; p < PVSR_PHASE_COUNT; p++)
@@ -983,6 +1000,7 @@ static void suspend_cancelled_restarts_same_contexts(struct kunit *test)
 	expect_no_panic(test, s);
 	KUNIT_EXPECT_EQ(test, rc, 1);
 	KUNIT_EXPECT_EQ(test, s->report.kind, PVSR_RESUME_CANCELLED);
+	KUNIT_EXPECT_EQ(test, s->clock_resumes, 0U);
 	expect_clean_hypercall(test, s);
 	expect_finished(test, s);
 	expect_hook_order(test, s, PVSR_RESUME_CANCELLED);

@@ -40,10 +40,9 @@ static void op_relax(void)
 	pvsr_hyp_sched_yield();
 }
 
-/* vCPU 0 after a real resume: clock and the toolstack's channels. */
+/* vCPU 0 after a real resume: the toolstack's console channel. */
 static void boot_vcpu_new_domain(void)
 {
-	time_resync_after_resume();
 	console_init();
 }
 
@@ -93,6 +92,7 @@ static const struct pvsr_ops guest_ops = {
 	.mask_events = op_mask_events,
 	.relax = op_relax,
 	.register_vcpu_info = smp_register_vcpu_info,
+	.clock_resume = time_resync_after_resume,
 	.vcpu_resume = op_vcpu_resume,
 	.panic = op_panic,
 };

@@ -9,6 +9,7 @@ Out: out/commands.log, out/steps.tsv, out/steps/*.out, out/result.txt,
 """
 import os
 import shutil
+import subprocess
 
 from .common import DOM0_JOB_DIR
 from . import xlcfg
@@ -41,6 +42,19 @@ run_scenario {scenario}
            job=jobdir, name=xlcfg.GUEST_NAME, save_dir=save_dir)
 
 
+def write_symbol_map(kernel, path):
+    """System.map of the guest, so xenctx can name the functions on a
+    crashed guest's stack (xenctx -s). Without nm, xenctx prints bare
+    addresses: not a failure."""
+    try:
+        out = subprocess.run(["nm", "-n", kernel], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return
+    with open(path, "w") as f:
+        f.write(out)
+
+
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
             state_timeout, guest_args=(), ramdisk=None):
     """Fill jobdir; return the xl config text."""
@@ -50,6 +64,7 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
         shutil.copyfile(os.path.join(DOM0_JOB_DIR, name), dst)
         os.chmod(dst, 0o755 if name.endswith(".sh") else 0o644)
     shutil.copyfile(kernel, os.path.join(jobdir, "pvsr-guest"))
+    write_symbol_map(kernel, os.path.join(jobdir, "pvsr-guest.map"))
     if ramdisk:
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,

@@ -66,7 +66,11 @@ dump_guest() {
 	step vcpu-list xl vcpu-list "$DOMID"
 	_v=0
 	while [ "$_v" -lt "$VCPUS" ]; do
-		step "xenctx-v$_v" xenctx -a "$DOMID" "$_v"
+		if [ -s /job/pvsr-guest.map ]; then
+			step "xenctx-v$_v" xenctx -s /job/pvsr-guest.map -a "$DOMID" "$_v"
+		else
+			step "xenctx-v$_v" xenctx -a "$DOMID" "$_v"
+		fi
 		_v=$((_v + 1))
 	done
 }

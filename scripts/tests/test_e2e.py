@@ -139,7 +139,10 @@ class TinyGuestsFail(unittest.TestCase):
         self.assertIn("xenctx-v0", steps)
         self.assertIn("xenctx-v1", steps)
         with open(d["logs"]["commands"]) as f:
-            self.assertIn("$ xenctx -a", f.read())
+            commands = f.read()
+        # With the guest's symbols, so the stack names functions.
+        self.assertIn("$ xenctx -s /job/pvsr-guest.map -a", commands)
+        self.assertIn("rip: ffffffff80000000", commands)
 
     def test_hang_times_out(self):
         rc, d, tail = harness_run(build_tiny("HANG"), os.path.join(TINY_BUILD, "hang"),

@@ -68,6 +68,12 @@ int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 		detail->hypercall = hypercall;
 		detail->subop = subop;
 		detail->xen_errno = xen_errno;
+		/*
+		 * Left from an earlier failure they would mislead: the
+		 * caller that knows a port or a hook names it after this.
+		 */
+		detail->port = 0;
+		detail->hook = NULL;
 	}
 	return -(int)code;
 }

@@ -75,7 +75,7 @@ static void error_every_step_has_a_distinct_name(struct kunit *test)
 
 static void error_fail_fills_detail_and_negates(struct kunit *test)
 {
-	struct pvsr_error_detail d = { .port = 7 };
+	struct pvsr_error_detail d = { .port = 7, .hook = "stale" };
 
 	KUNIT_EXPECT_EQ(test,
 			pvsr_fail(&d, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, 3,
@@ -87,6 +87,9 @@ static void error_fail_fills_detail_and_negates(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, d.hypercall, __HYPERVISOR_vcpu_op);
 	KUNIT_EXPECT_EQ(test, d.subop, VCPUOP_down);
 	KUNIT_EXPECT_EQ(test, d.xen_errno, -22L);
+	/* Nothing left over from an earlier failure. */
+	KUNIT_EXPECT_EQ(test, d.port, 0U);
+	KUNIT_EXPECT_NULL(test, d.hook);
 }
 
 static void error_fail_accepts_null_detail(struct kunit *test)

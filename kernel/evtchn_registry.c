@@ -31,10 +31,8 @@ static int fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 			   subop < 0 ? -1 : __HYPERVISOR_event_channel_op,
 			   subop, xen_errno);
 
-	if (detail) {
+	if (detail)
 		detail->port = port;
-		detail->hook = NULL;
-	}
 	return rc;
 }
 

@@ -78,8 +78,9 @@ const char *pvsr_strerror(enum pvsr_error code);
 const char *pvsr_step_name(enum pvsr_step step);
 
 /*
- * Record a failure: fills *detail (if not NULL) and returns -code, so that
- * a failure site reads "return pvsr_fail(detail, ...);".
+ * Record a failure: fills *detail (if not NULL; port and hook are reset,
+ * for the caller to set when they apply) and returns -code, so that a
+ * failure site reads "return pvsr_fail(detail, ...);".
  */
 int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 	      enum pvsr_step step, int vcpu, int hypercall, int subop,

@@ -53,13 +53,6 @@ static void ring_write(const char *s, size_t len)
 	}
 }
 
-static unsigned int current_vcpu_tag(void)
-{
-	unsigned long gs_base_set = guest_cpus[0].self != NULL;
-
-	return gs_base_set ? this_cpu()->id + 1 : 1;
-}
-
 /*
  * Before the domain shuts down: give xenconsoled the chance to take what
  * is still in the ring, or the last lines (the KTAP summary, a crash
@@ -84,7 +77,7 @@ void console_flush(void)
 
 void console_write(const char *s, size_t len)
 {
-	unsigned int me = current_vcpu_tag();
+	unsigned int me = this_cpu_id() + 1;
 	unsigned int expected = 0;
 	bool nested;
 

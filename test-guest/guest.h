@@ -40,6 +40,15 @@ static inline struct guest_cpu *this_cpu(void)
 	return cpu;
 }
 
+/*
+ * The calling vCPU's number, also before the per-CPU pointer is set up
+ * (only vCPU 0 runs then): the console and the trap path use it early.
+ */
+static inline unsigned int this_cpu_id(void)
+{
+	return guest_cpus[0].self ? this_cpu()->id : 0;
+}
+
 /* Guest pseudo-physical frame <-> virtual address in the kernel map. */
 static inline void *pfn_to_virt(unsigned long pfn)
 {

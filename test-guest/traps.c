@@ -47,11 +47,9 @@ static const char *vector_name(unsigned long vector)
 
 unsigned long trap_fault_address(void)
 {
-	struct guest_cpu *cpu = guest_cpus[0].self ? this_cpu() : NULL;
+	const struct vcpu_info *vi = guest_cpus[this_cpu_id()].vcpu_info;
 
-	if (cpu && cpu->vcpu_info)
-		return cpu->vcpu_info->arch.cr2;
-	return 0;
+	return vi ? vi->arch.cr2 : 0;
 }
 
 static void print_frame(unsigned long pc, void *arg)
@@ -95,39 +93,32 @@ void crash_domain(void)
 
 static struct trap_fixup *trap_fixups[GUEST_MAX_VCPUS];
 
-static unsigned int cpu_index(void)
-{
-	return guest_cpus[0].self ? this_cpu()->id : 0;
-}
-
 void trap_fixup_arm(struct trap_fixup *fixup)
 {
 	fixup->taken = false;
-	trap_fixups[cpu_index()] = fixup;
+	trap_fixups[this_cpu_id()] = fixup;
 }
 
 void trap_fixup_disarm(void)
 {
-	trap_fixups[cpu_index()] = NULL;
+	trap_fixups[this_cpu_id()] = NULL;
 }
 
 static bool try_fixup(struct pvsr_regs *regs)
 {
-	struct trap_fixup *fixup = trap_fixups[cpu_index()];
+	struct trap_fixup *fixup = trap_fixups[this_cpu_id()];
 
 	if (!fixup || fixup->vector != regs->vector)
 		return false;
-	trap_fixups[cpu_index()] = NULL;
+	trap_fixups[this_cpu_id()] = NULL;
 	fixup->taken = true;
 	fixup->error_code = regs->error_code;
 	fixup->fault_address = trap_fault_address();
 	fixup->from_user = pvsr_regs_from_user(regs);
 	fixup->rip = regs->rip;
-	if (fixup->resume) {
-		/* Back into the kernel context that armed the fixup. */
+	/* Back into the kernel context that armed the fixup, if it asked. */
+	if (fixup->resume)
 		pvsr_longjmp(fixup->resume, 1);
-	}
-	regs->rip = fixup->continue_at ? fixup->continue_at : regs->rip;
 	return true;
 }
 
@@ -142,7 +133,7 @@ void pvsr_handle_trap(struct pvsr_regs *regs)
 	console_printf(
 		"\n*** FATAL: vector %lu (%s) error code %#lx on vCPU %u%s\n",
 		regs->vector, vector_name(regs->vector), regs->error_code,
-		cpu_index(), pvsr_regs_from_user(regs) ? " (user mode)" : "");
+		this_cpu_id(), pvsr_regs_from_user(regs) ? " (user mode)" : "");
 	dump_registers(regs);
 	console_printf("*** crashing the domain\n");
 	crash_domain();
@@ -158,7 +149,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_printf("\n*** PANIC on vCPU %u: %s\n", cpu_index(), buf);
+	console_printf("\n*** PANIC on vCPU %u: %s\n", this_cpu_id(), buf);
 	asm volatile("movq %%rbp, %0" : "=r"(rbp));
 	console_printf("Backtrace:\n");
 	pvsr_arch_backtrace(rbp, 32, print_frame, &depth);

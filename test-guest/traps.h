@@ -13,8 +13,8 @@
 
 struct trap_fixup {
 	unsigned long vector; /* the one trap expected */
-	struct pvsr_jmp_buf *resume; /* longjmp here (value 1), or */
-	unsigned long continue_at; /* resume at this rip (0: same rip) */
+	/* longjmp here (value 1); NULL: carry on after the trap. */
+	struct pvsr_jmp_buf *resume;
 	/* Filled when the trap is taken: */
 	bool taken;
 	bool from_user;

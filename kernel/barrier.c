@@ -41,8 +41,11 @@ static void report_resumed(struct pvsr *p, struct pvsr_vcpu_slot *slot,
 	enum pvsr_resume_kind kind = pvsr_load(&p->resume_kind);
 	struct pvsr_error_detail detail = { 0 };
 
-	if (p->ops->vcpu_resume(vcpu, kind, &detail) &&
-	    kind != PVSR_RESUME_BACKOUT)
+	/*
+	 * Also in a back-out: a vCPU whose channels cannot be bound again
+	 * would run on deaf, as vCPU 0 would (back_out() panics the same).
+	 */
+	if (p->ops->vcpu_resume(vcpu, kind, &detail))
 		p->ops->panic("per-vCPU resume failed", &detail);
 	slot->resumed_ns = p->ops->now_ns();
 	pvsr_trace_event(p, vcpu, PVSR_TR_RESUMED, kind);

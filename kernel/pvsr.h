@@ -225,7 +225,6 @@ struct pvsr {
 /* Storage for the per-vCPU barrier state (the caller provides it). */
 struct pvsr_vcpu_slot {
 	int state; /* enum pvsr_vcpu_outcome, shared */
-	unsigned int generation; /* suspend this slot was parked for */
 	struct pvsr_jmp_buf jb; /* the parked context */
 	uint64_t park_sent_ns;
 	uint64_t parked_ns;

@@ -265,8 +265,8 @@ static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start)
 }
 
 /*
- * Undo everything before the hypercall. `stage` says how far we got:
- * vCPUs below down_limit were taken down, hooks and channels as flagged.
+ * Undo everything before the hypercall, as far as it got: vCPUs below
+ * down_limit were taken down, hooks and channels as flagged.
  */
 struct backout {
 	unsigned int down_limit;

@@ -24,9 +24,6 @@ char guest_cmdline[MAX_GUEST_CMDLINE];
 static char shared_info_page[GUEST_PAGE_SIZE] __aligned(GUEST_PAGE_SIZE)
 	__section(".bss.page_aligned");
 
-/* x86 PTE bits of a present, writable, kernel-only data mapping. */
-#define PTE_KERNEL_DATA (0x1UL | 0x2UL | 0x20UL | 0x40UL)
-
 unsigned long pfn_to_mfn(unsigned long pfn)
 {
 	const unsigned long *p2m =
@@ -44,10 +41,9 @@ static void map_shared_info(void)
 {
 	long rc;
 
-	rc = pvsr_hyp_update_va_mapping((unsigned long)shared_info_page,
-					guest_start_info->shared_info |
-						PTE_KERNEL_DATA,
-					UVMF_INVLPG | UVMF_LOCAL);
+	/* The same mapping pvsr makes again after every resume. */
+	guest_arch_init(shared_info_page);
+	rc = pvsr_arch_map_shared_info(&guest_arch);
 	if (rc)
 		panic("mapping shared_info failed: %ld", rc);
 	guest_shared_info = (struct shared_info *)shared_info_page;

@@ -9,6 +9,7 @@
 #include "test-guest/time.h"
 #include "test-guest/user.h"
 #include "arch/x86/traps.h"
+#include "arch/x86/pte.h"
 #include "hypercall/hypercall.h"
 
 unsigned int guest_nr_vcpus = 1;
@@ -32,9 +33,6 @@ static char
 		__section(".bss.page_aligned");
 #define GDT_ENTRIES 16
 
-/* Present, accessed, not writable, kernel only. */
-#define PTE_KERNEL_RO (0x1UL | 0x20UL)
-
 /* Built by vCPU 0 one at a time; too large for a stack. */
 static struct vcpu_guest_context boot_context;
 
@@ -55,8 +53,7 @@ static void make_gdt_readonly(unsigned int cpu)
 {
 	unsigned long va = (unsigned long)gdt_pages[cpu];
 	long rc = pvsr_hyp_update_va_mapping(
-		va,
-		((uint64_t)virt_to_mfn(gdt_pages[cpu]) << 12) | PTE_KERNEL_RO,
+		va, pvsr_pte_kernel_leaf(virt_to_mfn(gdt_pages[cpu]), 0),
 		UVMF_INVLPG | UVMF_ALL);
 
 	if (rc)

@@ -114,17 +114,21 @@ void guest_park_handler(evtchn_port_t port, void *data)
 	pvsr_park_this_vcpu(&guest_pvsr);
 }
 
-void guest_suspend_init(void)
+void guest_arch_init(void *shared_info_page)
 {
-	int rc;
-
 	guest_arch.start_info = guest_start_info;
-	guest_arch.shared_info_va = (unsigned long)guest_shared_info;
+	guest_arch.shared_info_va = (unsigned long)shared_info_page;
 	guest_arch.p2m = (unsigned long *)guest_start_info->mfn_list;
 	guest_arch.nr_pfns = guest_start_info->nr_pages;
 	guest_arch.virt_to_mfn = arch_virt_to_mfn;
 	guest_arch.mfn_to_pfn = arch_mfn_to_pfn;
 	guest_arch.vcpu_state = smp_arch_state;
+}
+
+void guest_suspend_init(void)
+{
+	int rc;
+
 	rc = pvsr_arch_publish_p2m(&guest_arch);
 	if (rc)
 		panic("publishing the P2M frame list failed: %s",

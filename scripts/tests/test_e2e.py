@@ -63,7 +63,11 @@ def build_tiny(mode):
     src = os.path.join(SCRIPTS_DIR, "tests", "guests")
     obj = os.path.join(TINY_BUILD, "tiny-%s.o" % mode.lower())
     elf = os.path.join(TINY_BUILD, "tiny-%s" % mode.lower())
-    subprocess.run(["gcc", "-c", "-DTINY_" + mode, "-o", obj,
+    subprocess.run(["gcc", "-c", "-D__ASSEMBLY__",
+                    "-D__XEN_INTERFACE_VERSION__=0x00040e00",
+                    "-I", REPO_ROOT,
+                    "-I", os.path.join(REPO_ROOT, "hypercall", "include"),
+                    "-DTINY_" + mode, "-o", obj,
                     os.path.join(src, "tiny.S")], check=True)
     subprocess.run(["ld", "-nostdlib", "-static", "-z", "max-page-size=4096",
                     "--no-warn-rwx-segments", "-T", os.path.join(src, "tiny.lds"),

@@ -8,55 +8,34 @@
  *                 ("Unhandled: vec 6"), which on_crash="preserve" keeps.
  *   -DTINY_HANG:  spins forever, printing nothing.
  *
- * Note numbers are Xen's public elfnote.h ABI (written out so the harness
- * self-tests need no libxen-dev).
+ * The notes come from the same header as the pvsr guest's: Xen's public
+ * elfnote.h, through hypercall/xen_abi_asm.h.
  */
-#define XEN_ELFNOTE_ENTRY          1
-#define XEN_ELFNOTE_HYPERCALL_PAGE 2
-#define XEN_ELFNOTE_VIRT_BASE      3
-#define XEN_ELFNOTE_PADDR_OFFSET   4
-#define XEN_ELFNOTE_XEN_VERSION    5
-#define XEN_ELFNOTE_GUEST_OS       6
-#define XEN_ELFNOTE_LOADER         8
+#include "hypercall/xen_abi_asm.h"
 
 #define VIRT_BASE 0xffffffff80000000
 
-.macro NOTE type
-	.pushsection .note.Xen, "a", @note
-	.balign 4
-	.long	2f - 1f
-	.long	4f - 3f
-	.long	\type
-1:	.asciz	"Xen"
-2:	.balign 4
-3:
-.endm
-.macro NOTE_END
-4:	.balign 4
-	.popsection
-.endm
-
-NOTE XEN_ELFNOTE_GUEST_OS
+XEN_NOTE XEN_ELFNOTE_GUEST_OS
 	.asciz "pvsr-harness-tiny"
-NOTE_END
-NOTE XEN_ELFNOTE_XEN_VERSION
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_XEN_VERSION
 	.asciz "xen-3.0"
-NOTE_END
-NOTE XEN_ELFNOTE_LOADER
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_LOADER
 	.asciz "generic"
-NOTE_END
-NOTE XEN_ELFNOTE_VIRT_BASE
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_VIRT_BASE
 	.quad VIRT_BASE
-NOTE_END
-NOTE XEN_ELFNOTE_PADDR_OFFSET
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_PADDR_OFFSET
 	.quad VIRT_BASE
-NOTE_END
-NOTE XEN_ELFNOTE_ENTRY
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_ENTRY
 	.quad _start
-NOTE_END
-NOTE XEN_ELFNOTE_HYPERCALL_PAGE
+XEN_NOTE_END
+XEN_NOTE XEN_ELFNOTE_HYPERCALL_PAGE
 	.quad hypercall_page
-NOTE_END
+XEN_NOTE_END
 
 	.text
 	.globl _start

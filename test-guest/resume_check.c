@@ -92,8 +92,7 @@ static void check_timers(struct ktap_ctx *ctx, struct resume_context *rc)
 
 	(void)rc;
 	workload_snapshot_all(now);
-	workload_expect_progress(ctx, WORKLOAD_TICKS, now,
-				 PROGRESS_TIMEOUT_NS);
+	workload_expect_progress(ctx, WORKLOAD_TICKS, now, PROGRESS_TIMEOUT_NS);
 }
 
 static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)

@@ -2,7 +2,7 @@
 /*
  * Entry point and Xen ELF notes of the pvsr PV test guest.
  */
-#include "hypercall/xen_abi_asm.h"
+#include "hypercall/xen_elfnote.inc"
 #include "test-guest/layout.h"
 
 XEN_NOTE XEN_ELFNOTE_GUEST_OS

@@ -9,9 +9,9 @@
  *   -DTINY_HANG:  spins forever, printing nothing.
  *
  * The notes come from the same header as the pvsr guest's: Xen's public
- * elfnote.h, through hypercall/xen_abi_asm.h.
+ * elfnote.h, through hypercall/xen_elfnote.inc.
  */
-#include "hypercall/xen_abi_asm.h"
+#include "hypercall/xen_elfnote.inc"
 
 #define VIRT_BASE 0xffffffff80000000
 

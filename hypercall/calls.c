@@ -8,8 +8,7 @@
  * them is declared as clobbered.
  */
 #include "hypercall/hypercall.h"
-
-extern char hypercall_page[];
+#include <xenpub/errno.h>
 
 static long hypercall2(unsigned int nr, unsigned long a1, unsigned long a2)
 {
@@ -98,6 +97,45 @@ long pvsr_hyp_set_timer_op(uint64_t deadline_ns)
 long pvsr_hyp_set_segment_base(unsigned int which, unsigned long base)
 {
 	return hypercall2(__HYPERVISOR_set_segment_base, which, base);
+}
+
+/* Architectural MSR numbers (Intel SDM vol. 4), not Xen ABI. */
+#define MSR_FS_BASE 0xc0000100U
+#define MSR_GS_BASE 0xc0000101U
+#define MSR_SHADOW_GS_BASE 0xc0000102U
+
+static unsigned long rdmsr(unsigned int msr)
+{
+	unsigned int lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((unsigned long)hi << 32) | lo;
+}
+
+/*
+ * In guest kernel mode Xen answers MSR_GS_BASE with the kernel's GS base
+ * and MSR_SHADOW_GS_BASE with the user's (the one swapped in on the way
+ * to user mode).
+ */
+long pvsr_hyp_read_segment_base(unsigned int which, unsigned long *base)
+{
+	switch (which) {
+	case SEGBASE_FS:
+		*base = rdmsr(MSR_FS_BASE);
+		return 0;
+	case SEGBASE_GS_KERNEL:
+		*base = rdmsr(MSR_GS_BASE);
+		return 0;
+	case SEGBASE_GS_USER:
+		*base = rdmsr(MSR_SHADOW_GS_BASE);
+		return 0;
+	}
+	return -XEN_EINVAL;
+}
+
+unsigned long pvsr_hyp_get_debugreg(unsigned int reg)
+{
+	return hypercall2(__HYPERVISOR_get_debugreg, reg, 0);
 }
 
 long pvsr_hyp_xen_version(int cmd, void *arg)

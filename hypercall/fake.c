@@ -489,6 +489,56 @@ long pvsr_hyp_set_segment_base(unsigned int which, unsigned long base)
 	return -XEN_EINVAL;
 }
 
+/* rdmsr is no hypercall: not counted, never failed by injection. */
+long pvsr_hyp_read_segment_base(unsigned int which, unsigned long *base)
+{
+	struct pvsr_fake_vcpu *v = &fake.vcpu[fake.current_vcpu];
+
+	switch (which) {
+	case SEGBASE_FS:
+		*base = v->fs_base;
+		return 0;
+	case SEGBASE_GS_USER:
+		*base = v->gs_base_user;
+		return 0;
+	case SEGBASE_GS_KERNEL:
+		*base = v->gs_base_kernel;
+		return 0;
+	}
+	return -XEN_EINVAL;
+}
+
+unsigned long pvsr_hyp_get_debugreg(unsigned int reg)
+{
+	struct pvsr_fake_vcpu *v = &fake.vcpu[fake.current_vcpu];
+	long rc = enter(__HYPERVISOR_get_debugreg, reg);
+
+	if (rc)
+		return rc;
+	return reg < 8 ? v->debugreg[reg] : -XEN_EINVAL;
+}
+
+/*
+ * A stand-in for the page Xen fills: each 32-byte stub as Xen writes it
+ * for a 64-bit PV kernel (push %rcx; push %r11; mov $nr,%eax; syscall;
+ * pop %r11; pop %rcx; ret), so tests can point at a preempted hypercall.
+ */
+char hypercall_page[PVSR_HYPERCALL_PAGE_SIZE] __aligned(4096);
+
+void pvsr_fake_fill_hypercall_page(void)
+{
+	static const unsigned char stub[] = { 0x51, 0x41, 0x53, 0xb8, 0,
+					      0,    0,    0,    0x0f, 0x05,
+					      0x41, 0x5b, 0x59, 0xc3 };
+	unsigned int nr, i;
+
+	for (nr = 0; nr < PVSR_HYPERCALL_PAGE_SIZE / 32; nr++) {
+		for (i = 0; i < sizeof(stub); i++)
+			hypercall_page[nr * 32 + i] = stub[i];
+		hypercall_page[nr * 32 + 4] = nr;
+	}
+}
+
 long pvsr_hyp_xen_version(int cmd, void *arg)
 {
 	long rc = enter(__HYPERVISOR_xen_version, cmd);

@@ -85,6 +85,7 @@ struct pvsr_fake_vcpu {
 	unsigned long kernel_ss, kernel_sp; /* stack_switch */
 	unsigned long fs_base, gs_base_kernel, gs_base_user;
 	unsigned int gs_user_sel;
+	unsigned long debugreg[8]; /* what get_debugreg reads */
 	bool trap_table_set;
 	unsigned int gdt_entries;
 	unsigned int callbacks; /* bitmask of CALLBACKTYPE_* */
@@ -182,6 +183,9 @@ struct pvsr_fake *pvsr_fake(void);
  * suspend_result 0, no faults, no hooks. Returns 0 or -XEN_EINVAL.
  */
 int pvsr_fake_reset(unsigned int nr_vcpus);
+
+/* Fill hypercall_page with the stubs Xen writes (syscall at +8). */
+void pvsr_fake_fill_hypercall_page(void);
 
 /* Act as vCPU k for the following calls. */
 void pvsr_fake_set_current(unsigned int vcpu);

@@ -24,6 +24,14 @@ long pvsr_hyp_update_va_mapping(unsigned long va, uint64_t pte,
 				unsigned long flags);
 long pvsr_hyp_set_timer_op(uint64_t deadline_ns);
 long pvsr_hyp_set_segment_base(unsigned int which, unsigned long base);
+/*
+ * The live FS base, or the kernel or user GS base (SEGBASE_FS,
+ * SEGBASE_GS_KERNEL, SEGBASE_GS_USER): rdmsr, which Xen emulates for a
+ * 64-bit PV kernel from the values really loaded. Returns 0 or -XEN_EINVAL.
+ */
+long pvsr_hyp_read_segment_base(unsigned int which, unsigned long *base);
+/* Debug register reg (0-3, 6, 7) of the calling vCPU. */
+unsigned long pvsr_hyp_get_debugreg(unsigned int reg);
 long pvsr_hyp_xen_version(int cmd, void *arg);
 long pvsr_hyp_vm_assist(unsigned int cmd, unsigned int type);
 long pvsr_hyp_callback_register(struct callback_register *cb);
@@ -45,5 +53,12 @@ long pvsr_hyp_sched_shutdown(unsigned int reason);
  * suspend was cancelled (same domain), negative on error.
  */
 long pvsr_hyp_sched_suspend(unsigned long start_info_mfn);
+
+/*
+ * The hypercall page (guest) or its stand-in (KUnit), for code that must
+ * tell whether an interrupted context was inside a hypercall.
+ */
+extern char hypercall_page[];
+#define PVSR_HYPERCALL_PAGE_SIZE 4096
 
 #endif /* PVSR_HYPERCALL_HYPERCALL_H */

@@ -11,94 +11,27 @@
 #define PVSR_KERNEL_PVSR_H
 
 #include "hypercall/xen_abi.h"
+#include "hypercall/pvsr_error.h"
 #include "kernel/arch.h"
-
-/*
- * One code per way the suspend path can fail. Returned negated
- * (-PVSR_E_...) by pvsr functions; the detail goes to the caller's
- * struct pvsr_error_detail.
- */
-enum pvsr_error {
-	PVSR_OK = 0,
-	PVSR_E_INVAL, /* bad argument or malformed request */
-	PVSR_E_BUSY, /* a suspend is already running */
-	PVSR_E_NOT_BOOT_VCPU, /* pvsr_suspend() called off vCPU 0 */
-	PVSR_E_PARK_IPI, /* could not send the park IPI to a vCPU */
-	PVSR_E_PARK_TIMEOUT, /* a vCPU never reached the pause barrier */
-	PVSR_E_VCPU_DOWN, /* VCPUOP_down of a parked vCPU failed */
-	PVSR_E_HOOK, /* a subsystem suspend hook failed */
-	PVSR_E_EVTCHN_CLOSE, /* EVTCHNOP_close of a registered port failed */
-	PVSR_E_PRE_SUSPEND, /* arch pre-suspend (canonicalising MFNs) failed */
-	PVSR_E_SUSPEND, /* SCHEDOP_shutdown(SHUTDOWN_suspend) failed */
-	PVSR_E_SHARED_INFO, /* mapping the new shared_info failed */
-	PVSR_E_P2M, /* republishing the P2M frame list failed */
-	PVSR_E_VCPU_INFO, /* VCPUOP_register_vcpu_info failed */
-	PVSR_E_REBIND, /* rebinding an event channel failed */
-	PVSR_E_VCPU_INIT, /* VCPUOP_initialise of a parked vCPU failed */
-	PVSR_E_VCPU_UP, /* VCPUOP_up of a parked vCPU failed */
-	PVSR_E_RESUME_TIMEOUT, /* a vCPU never reported "resumed" */
-	PVSR_E_REGISTRY_FULL, /* no room left in the event-channel registry */
-	PVSR_E_NOT_FOUND, /* no such port / hook / vCPU */
-	PVSR_E_BAD_RESUME, /* a rebuilt vCPU came back wrong (panics) */
-	PVSR_E_COUNT
-};
-
-/* Which step of the protocol a failure happened in. */
-enum pvsr_step {
-	PVSR_STEP_NONE = 0,
-	PVSR_STEP_REQUEST,
-	PVSR_STEP_PARK,
-	PVSR_STEP_DOWN,
-	PVSR_STEP_HOOKS,
-	PVSR_STEP_TEARDOWN,
-	PVSR_STEP_PRE_SUSPEND,
-	PVSR_STEP_HYPERCALL,
-	PVSR_STEP_POST_SUSPEND,
-	PVSR_STEP_REBIND,
-	PVSR_STEP_REBUILD,
-	PVSR_STEP_RELEASE,
-	PVSR_STEP_COUNT
-};
-
-#define PVSR_NO_VCPU (-1)
-
-/* What went wrong, filled for the caller; never a global. */
-struct pvsr_error_detail {
-	enum pvsr_error code;
-	enum pvsr_step step;
-	int vcpu; /* PVSR_NO_VCPU if not about one vCPU */
-	int hypercall; /* __HYPERVISOR_* number, or -1 */
-	int subop; /* e.g. VCPUOP_down, EVTCHNOP_close, or -1 */
-	long xen_errno; /* Xen's (negative) return value, or 0 */
-	unsigned int port; /* event channel concerned, if any */
-	const char *hook; /* name of the failing hook, if any */
-};
-
-const char *pvsr_strerror(enum pvsr_error code);
-const char *pvsr_step_name(enum pvsr_step step);
-
-/*
- * Record a failure: fills *detail (if not NULL; port and hook are reset,
- * for the caller to set when they apply) and returns -code, so that a
- * failure site reads "return pvsr_fail(detail, ...);".
- */
-int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
-	      enum pvsr_step step, int vcpu, int hypercall, int subop,
-	      long xen_errno);
 
 /* ------------------------------------------------------------------ */
 /* The suspend protocol.                                              */
 
 #define PVSR_MAX_VCPUS 64
 
-/* Phases of one suspend, timed with the guest's clock (report.phase_ns). */
+/*
+ * Phases of one suspend, timed with the guest's clock (report.phase_ns).
+ * They follow each other without gaps, so they add up to "total".
+ */
 enum pvsr_phase {
+	PVSR_PHASE_PREPARE, /* hooks' events-on suspend phase */
 	PVSR_PHASE_PARK, /* IPIs until every other vCPU is parked */
 	PVSR_PHASE_DOWN, /* VCPUOP_down of the parked vCPUs */
-	PVSR_PHASE_TEARDOWN, /* hooks, channel close, arch pre-suspend */
+	PVSR_PHASE_TEARDOWN, /* quiesced hooks, channel close, arch pre-suspend */
 	PVSR_PHASE_HYPERCALL, /* SCHEDOP_shutdown(SHUTDOWN_suspend) */
 	PVSR_PHASE_REBIND, /* shared_info, P2M, vcpu_info, vCPU 0 channels */
 	PVSR_PHASE_REBUILD, /* contexts, VCPUOP_initialise/up, "resumed" */
+	PVSR_PHASE_HOOKS, /* quiesced resume hooks, release, events-on hooks */
 	PVSR_PHASE_TOTAL,
 	PVSR_PHASE_COUNT
 };
@@ -117,16 +50,20 @@ enum pvsr_vcpu_outcome {
 	PVSR_VCPU_REBUILT, /* new context, VCPUOP_initialise + up */
 	PVSR_VCPU_RESTARTED, /* same context, VCPUOP_up */
 	PVSR_VCPU_NEVER_PARKED, /* did not reach the barrier */
+	PVSR_VCPU_PARK_FAILED, /* reached it, could not save its state */
 };
 
 struct pvsr_vcpu_report {
 	enum pvsr_vcpu_outcome outcome;
+	/* Park IPIs it let pass because it was inside a hypercall. */
+	unsigned int deferred;
 	uint64_t park_ns; /* IPI to parked */
 	uint64_t resume_ns; /* VCPUOP_up to "resumed" */
 };
 
 struct pvsr_report {
-	int hypercall_ret; /* 0 new domain, 1 cancelled, <0 error, -99 not reached */
+	bool hypercall_called; /* the suspend hypercall was made */
+	int hypercall_ret; /* if called: 0 new domain, 1 cancelled, <0 error */
 	enum pvsr_resume_kind kind;
 	uint64_t phase_ns[PVSR_PHASE_COUNT];
 	unsigned int nr_vcpus; /* vCPUs online when the suspend began */
@@ -137,16 +74,32 @@ struct pvsr_report {
 const char *pvsr_phase_name(enum pvsr_phase phase);
 
 /*
- * A subsystem's part in the suspend: suspend() before the event channels
- * are torn down (a non-zero return aborts the suspend, reported as
- * PVSR_E_HOOK with the hook's name and the value in xen_errno), resume()
- * after every vCPU is back. Suspend hooks run in reverse registration
- * order, resume hooks in registration order.
+ * A subsystem's part in the suspend, in two phases each way:
+ *
+ * prepare()  events on, every vCPU running, before the pause barrier:
+ *            what needs interrupts and other vCPUs, such as a frontend
+ *            quiescing its backend and waiting for the acknowledgement,
+ *            or xenstore finishing its requests.
+ * suspend()  the quiesced window: other vCPUs parked and down, events
+ *            masked, channels still bound; nothing may wait for an event.
+ * resume()   quiesced again, after the hypercall (or to back out), before
+ *            the parked vCPUs are released.
+ * complete() events on, every vCPU released: the counterpart of prepare()
+ *            (re-register xenstore watches, restart the backend).
+ *
+ * Every function is optional. A non-zero return from prepare() or
+ * suspend() aborts the suspend, reported as PVSR_E_HOOK with the hook's
+ * name, its step (prepare or hooks) and the value in xen_errno; the
+ * hooks that went down come back (resume/complete, kind BACKOUT).
+ * prepare() and suspend() run in reverse registration order, resume()
+ * and complete() in registration order.
  */
 struct pvsr_hook {
 	const char *name;
+	int (*prepare)(void *data);
 	int (*suspend)(void *data);
 	void (*resume)(void *data, enum pvsr_resume_kind kind);
+	void (*complete)(void *data, enum pvsr_resume_kind kind);
 	void *data;
 };
 
@@ -193,14 +146,25 @@ struct pvsr_trace;
 /* Timeouts (ns of guest time). */
 #define PVSR_PARK_TIMEOUT_NS (10ULL * 1000 * 1000 * 1000)
 #define PVSR_PARK_REPOKE_NS (50ULL * 1000 * 1000)
+/* A vCPU that let a poke pass inside a hypercall is poked this soon. */
+#define PVSR_PARK_DEFER_REPOKE_NS (1ULL * 1000 * 1000)
 #define PVSR_RESUME_TIMEOUT_NS (30ULL * 1000 * 1000 * 1000)
 
+/*
+ * The barrier word is (generation << PVSR_BARRIER_GEN_SHIFT) | phase, so a
+ * vCPU still leaving one suspend's release can never mistake the next
+ * suspend's HOLD for its own phase, and slot states carry the generation
+ * they were written in.
+ */
 enum pvsr_barrier_phase {
 	PVSR_BARRIER_IDLE, /* no suspend running */
 	PVSR_BARRIER_HOLD, /* park and stay parked */
 	PVSR_BARRIER_RESUME, /* parked vCPUs may run their resume work */
 	PVSR_BARRIER_RELEASE, /* everyone back: return to what you did */
 };
+
+#define PVSR_BARRIER_GEN_SHIFT 4
+#define PVSR_BARRIER_PHASE_MASK ((1U << PVSR_BARRIER_GEN_SHIFT) - 1)
 
 struct pvsr_vcpu_slot;
 
@@ -215,17 +179,23 @@ struct pvsr {
 	unsigned int nr_hooks;
 	/* Pause barrier state, shared with the parked vCPUs. */
 	int busy;
-	int barrier; /* enum pvsr_barrier_phase */
+	unsigned int barrier; /* generation and enum pvsr_barrier_phase */
 	int resume_kind; /* enum pvsr_resume_kind */
 	unsigned int generation; /* suspends so far */
+	/* Who takes part in this suspend, snapshotted once when it begins. */
+	uint64_t members;
 	struct pvsr_vcpu_slot *slots; /* PVSR_MAX_VCPUS of them */
 	struct pvsr_trace *trace; /* NULL unless pvsr_trace_attach() */
 };
 
 /* Storage for the per-vCPU barrier state (the caller provides it). */
 struct pvsr_vcpu_slot {
-	int state; /* enum pvsr_vcpu_outcome, shared */
+	/* (generation << 8) | enum pvsr_vcpu_outcome, shared */
+	unsigned int state;
+	unsigned int deferred; /* park IPIs let pass in a hypercall */
 	struct pvsr_jmp_buf jb; /* the parked context */
+	struct pvsr_arch_park park; /* FPU, segment bases, debug registers */
+	struct pvsr_error_detail error; /* why it could not park */
 	uint64_t park_sent_ns;
 	uint64_t parked_ns;
 	uint64_t up_ns;
@@ -237,7 +207,7 @@ int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	      unsigned int park_ipi, unsigned int nr_vcpus,
 	      struct pvsr_vcpu_slot *slots);
 
-/* Returns 0 or -PVSR_E_INVAL (no name) / -PVSR_E_REGISTRY_FULL. */
+/* Returns 0 or -PVSR_E_INVAL (no name) / -PVSR_E_HOOKS_FULL. */
 int pvsr_hook_register(struct pvsr *p, const struct pvsr_hook *hook);
 
 /*
@@ -249,12 +219,22 @@ int pvsr_hook_register(struct pvsr *p, const struct pvsr_hook *hook);
 int pvsr_suspend(struct pvsr *p, struct pvsr_report *report);
 
 /*
- * The park IPI handler calls this on its vCPU, events masked. It saves
- * the context, parks, and returns once the suspend is over (possibly in
- * a new domain, on a rebuilt context). A park IPI with no suspend
- * running is ignored.
+ * The park IPI handler calls this on its vCPU, events masked, with the
+ * address the event interrupted (the bounce frame's rip). It saves the
+ * context, parks, and returns once the suspend is over (possibly in a
+ * new domain, on a rebuilt context) with the vCPU's state as it was. A
+ * park IPI with no suspend running is ignored; one that interrupted a
+ * preempted hypercall is let pass (the boot vCPU pokes again).
  */
-void pvsr_park_this_vcpu(struct pvsr *p);
+enum pvsr_park_result {
+	PVSR_PARK_IGNORED, /* no suspend holding, or parked already */
+	PVSR_PARK_DEFERRED, /* inside a preempted hypercall: not now */
+	PVSR_PARK_FAILED, /* could not save its state: the suspend backs out */
+	PVSR_PARK_DONE, /* parked, and back with its state as it was */
+};
+
+enum pvsr_park_result pvsr_park_this_vcpu(struct pvsr *p,
+					  unsigned long interrupted_pc);
 
 /* True while a suspend runs (control/shutdown requests are refused). */
 bool pvsr_busy(const struct pvsr *p);

@@ -15,12 +15,14 @@
 #include "hypercall/hypercall.h"
 
 static const char *const phase_names[PVSR_PHASE_COUNT] = {
+	[PVSR_PHASE_PREPARE] = "prepare",
 	[PVSR_PHASE_PARK] = "park",
 	[PVSR_PHASE_DOWN] = "down",
 	[PVSR_PHASE_TEARDOWN] = "teardown",
 	[PVSR_PHASE_HYPERCALL] = "hypercall",
 	[PVSR_PHASE_REBIND] = "rebind",
 	[PVSR_PHASE_REBUILD] = "rebuild",
+	[PVSR_PHASE_HOOKS] = "hooks",
 	[PVSR_PHASE_TOTAL] = "total",
 };
 
@@ -36,9 +38,16 @@ int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	      unsigned int park_ipi, unsigned int nr_vcpus,
 	      struct pvsr_vcpu_slot *slots)
 {
+	int rc;
+
 	if (!p || !ops || !evtchns || !slots || !nr_vcpus ||
 	    nr_vcpus > PVSR_MAX_VCPUS)
 		return -PVSR_E_INVAL;
+	if (arch) {
+		rc = pvsr_arch_park_init(arch, NULL);
+		if (rc)
+			return rc;
+	}
 	p->ops = ops;
 	p->evtchns = evtchns;
 	p->arch = arch;
@@ -49,6 +58,7 @@ int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	p->barrier = PVSR_BARRIER_IDLE;
 	p->resume_kind = PVSR_RESUME_BACKOUT;
 	p->generation = 0;
+	p->members = 0;
 	p->slots = slots;
 	p->trace = NULL;
 	return 0;
@@ -169,7 +179,7 @@ static int rebuild_vcpus(struct pvsr *p, struct pvsr_report *r)
 					v, __HYPERVISOR_vcpu_op,
 					VCPUOP_register_vcpu_info, rc);
 		pvsr_arch_vcpu_context(p->arch, v, &p->slots[v].jb,
-				       &rebuild_ctx);
+				       &p->slots[v].park, &rebuild_ctx);
 		rc = pvsr_hyp_vcpu_op(VCPUOP_initialise, v, &rebuild_ctx);
 		if (rc)
 			return xen_fail(r, PVSR_E_VCPU_INIT, PVSR_STEP_REBUILD,
@@ -191,7 +201,8 @@ static void fill_vcpu_report(struct pvsr *p, struct pvsr_report *r)
 
 		if (!pvsr_barrier_member(p, v))
 			continue;
-		r->vcpu[v].outcome = pvsr_load(&s->state);
+		r->vcpu[v].outcome = pvsr_barrier_outcome(p, v);
+		r->vcpu[v].deferred = pvsr_load(&s->deferred);
 		/* A member that never parked says so (its slot cannot). */
 		if (r->vcpu[v].outcome == PVSR_VCPU_NOT_INVOLVED)
 			r->vcpu[v].outcome = PVSR_VCPU_NEVER_PARKED;
@@ -211,31 +222,17 @@ static void report_init(struct pvsr_report *r)
 		r->phase_ns[v] = 0;
 	for (v = 0; v < PVSR_MAX_VCPUS; v++) {
 		r->vcpu[v].outcome = PVSR_VCPU_NOT_INVOLVED;
+		r->vcpu[v].deferred = 0;
 		r->vcpu[v].park_ns = 0;
 		r->vcpu[v].resume_ns = 0;
 	}
 	r->error = (struct pvsr_error_detail){ .vcpu = PVSR_NO_VCPU,
 					       .hypercall = -1,
 					       .subop = -1 };
-	r->hypercall_ret = -99;
+	r->hypercall_called = false;
+	r->hypercall_ret = 0;
 	r->kind = PVSR_RESUME_BACKOUT;
 	r->nr_vcpus = 0;
-}
-
-static void begin(struct pvsr *p, struct pvsr_report *r)
-{
-	unsigned int v;
-
-	for (v = 0; v < p->nr_vcpus; v++) {
-		struct pvsr_vcpu_slot *s = &p->slots[v];
-
-		s->parked_ns = s->up_ns = s->resumed_ns = 0;
-		pvsr_store(&s->state, PVSR_VCPU_NOT_INVOLVED);
-		r->nr_vcpus += v == 0 || pvsr_barrier_member(p, v);
-	}
-	p->generation++;
-	pvsr_store(&p->resume_kind, PVSR_RESUME_BACKOUT);
-	pvsr_store(&p->barrier, PVSR_BARRIER_HOLD);
 }
 
 /* Let every parked vCPU run its resume work, wait, release them. */
@@ -245,7 +242,7 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 	int rc;
 
 	pvsr_store(&p->resume_kind, kind);
-	pvsr_store(&p->barrier, PVSR_BARRIER_RESUME);
+	pvsr_barrier_set_phase(p, PVSR_BARRIER_RESUME);
 	if (kind == PVSR_RESUME_NEW_DOMAIN)
 		rc = rebuild_vcpus(p, r);
 	else
@@ -255,11 +252,19 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 	return rc;
 }
 
-static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start)
+/*
+ * Release the parked vCPUs, then, events on again, the hooks' events-on
+ * phase; the quiesced resume hooks ran just before (phase "hooks").
+ */
+static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start,
+		   uint64_t *mark, enum pvsr_resume_kind kind)
 {
 	fill_vcpu_report(p, r);
 	pvsr_trace_event(p, 0, PVSR_TR_RELEASED, 0);
-	pvsr_store(&p->barrier, PVSR_BARRIER_RELEASE);
+	pvsr_barrier_set_phase(p, PVSR_BARRIER_RELEASE);
+	p->ops->mask_events(false);
+	pvsr_hooks_complete_from(p, 0, kind);
+	phase_done(p, r, PVSR_PHASE_HOOKS, mark);
 	r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
 	pvsr_store(&p->busy, 0);
 }
@@ -276,7 +281,7 @@ struct backout {
 };
 
 static int back_out(struct pvsr *p, struct pvsr_report *r,
-		    const struct backout *b, uint64_t start)
+		    const struct backout *b, uint64_t start, uint64_t *mark)
 {
 	struct pvsr_error_detail first = r->error;
 	struct pvsr_error_detail later;
@@ -294,8 +299,7 @@ static int back_out(struct pvsr *p, struct pvsr_report *r,
 		pvsr_hooks_resume_from(p, 0, PVSR_RESUME_BACKOUT);
 	r->error = first;
 	rc = -(int)first.code;
-	finish(p, r, start);
-	p->ops->mask_events(false);
+	finish(p, r, start, mark, PVSR_RESUME_BACKOUT);
 	pvsr_trace_event(p, 0, PVSR_TR_END, rc);
 	return rc;
 }
@@ -312,31 +316,32 @@ static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	phase_done(p, r, PVSR_PHASE_PARK, mark);
 	if (rc) {
 		b.down_limit = 0;
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	}
 	rc = down_all(p, r, &b.down_limit);
 	phase_done(p, r, PVSR_PHASE_DOWN, mark);
 	if (rc)
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	b.down_limit = p->nr_vcpus;
 	rc = pvsr_hooks_suspend(p, &r->error);
 	if (rc)
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	b.hooks_down = true;
 	pvsr_trace_event(p, 0, PVSR_TR_HOOKS_DOWN, 0);
 	rc = pvsr_evtchn_close_all(p->evtchns, &r->error);
 	if (rc)
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	b.channels_closed = true;
 	pvsr_trace_event(p, 0, PVSR_TR_CLOSED, 0);
 	rc = pvsr_arch_pre_suspend(p->arch, &r->error);
 	if (rc)
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	b.arch_pre_done = true;
 	pvsr_trace_event(p, 0, PVSR_TR_PRE_SUSPEND, 0);
 	phase_done(p, r, PVSR_PHASE_TEARDOWN, mark);
 
 	ret = pvsr_hyp_sched_suspend(pvsr_arch_start_info_mfn(p->arch));
+	r->hypercall_called = true;
 	r->hypercall_ret = (int)ret;
 	/*
 	 * In a new domain the clock cannot be read until vCPU 0's vcpu_info
@@ -348,7 +353,7 @@ static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 		phase_done(p, r, PVSR_PHASE_HYPERCALL, mark);
 		xen_fail(r, PVSR_E_SUSPEND, PVSR_STEP_HYPERCALL, 0,
 			 __HYPERVISOR_sched_op, SCHEDOP_shutdown, ret);
-		return back_out(p, r, &b, start);
+		return back_out(p, r, &b, start, mark);
 	}
 	return ret ? 1 : 0;
 }
@@ -398,6 +403,22 @@ static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
 	pvsr_hooks_resume_from(p, 0, kind);
 }
 
+/* The events-on phase of the hooks, before anything is quiesced. */
+static int prepare(struct pvsr *p, struct pvsr_report *r, uint64_t start,
+		   uint64_t *mark)
+{
+	int rc = pvsr_hooks_prepare(p, &r->error);
+
+	phase_done(p, r, PVSR_PHASE_PREPARE, mark);
+	pvsr_trace_event(p, 0, PVSR_TR_PREPARED, rc);
+	if (rc) {
+		r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
+		pvsr_trace_event(p, 0, PVSR_TR_END, rc);
+		pvsr_store(&p->busy, 0);
+	}
+	return rc;
+}
+
 int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
 {
 	uint64_t start, mark;
@@ -416,15 +437,17 @@ int pvsr_suspend(struct pvsr *p, struct pvsr_report *r)
 	if (p->trace)
 		pvsr_trace_reset(p->trace);
 	pvsr_trace_event(p, 0, PVSR_TR_BEGIN, 0);
-	begin(p, r);
+	rc = prepare(p, r, start, &mark);
+	if (rc)
+		return rc;
+	pvsr_barrier_begin(p, r);
 	/* Xen wants vCPU 0's upcalls masked at the suspend hypercall. */
 	p->ops->mask_events(true);
 	rc = go_down(p, r, start, &mark);
 	if (rc < 0)
 		return rc;
 	come_back(p, r, rc == 0, &mark);
-	finish(p, r, start);
-	p->ops->mask_events(false);
+	finish(p, r, start, &mark, r->kind);
 	pvsr_trace_event(p, 0, PVSR_TR_END, rc);
 	return rc;
 }

@@ -19,6 +19,8 @@ static const char *const kind_names[PVSR_TR_KIND_COUNT] = {
 	[PVSR_TR_RESUMED] = "resumed",
 	[PVSR_TR_RELEASED] = "released",
 	[PVSR_TR_END] = "end",
+	[PVSR_TR_DEFERRED] = "deferred",
+	[PVSR_TR_PREPARED] = "prepared",
 };
 
 const char *pvsr_trace_kind_name(enum pvsr_trace_kind kind)

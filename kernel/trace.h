@@ -27,6 +27,8 @@ enum pvsr_trace_kind {
 	PVSR_TR_RESUMED, /* vCPU v: per-vCPU resume done */
 	PVSR_TR_RELEASED, /* vCPU 0: barrier released */
 	PVSR_TR_END, /* vCPU 0: pvsr_suspend returns arg */
+	PVSR_TR_DEFERRED, /* vCPU v: park IPI let pass inside a hypercall */
+	PVSR_TR_PREPARED, /* vCPU 0: events-on suspend hooks done */
 	PVSR_TR_KIND_COUNT
 };
 

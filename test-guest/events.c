@@ -58,7 +58,8 @@ void guest_event_upcall(struct pvsr_regs *regs)
 	struct vcpu_info *vi = cpu->vcpu_info;
 	xen_ulong_t sel;
 
-	(void)regs;
+	cpu->upcall_pc = regs->rip;
+	cpu->upcall_from_user = pvsr_regs_from_user(regs);
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
 	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	while (sel) {

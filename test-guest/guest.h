@@ -23,7 +23,16 @@ struct guest_cpu {
 	unsigned int id;
 	struct vcpu_info *vcpu_info;
 	unsigned long stack_top;
+	/* Where Xen bounces events from user mode (stack_switch). */
+	unsigned long kernel_sp;
 	bool online;
+	/* The event upcall being handled: where it interrupted. */
+	unsigned long upcall_pc;
+	bool upcall_from_user;
+	/* Park IPIs this vCPU took: parked (and where), or let pass. */
+	unsigned long parks_done;
+	unsigned long parks_deferred;
+	bool parked_from_user;
 };
 
 extern start_info_t *guest_start_info;

@@ -56,6 +56,7 @@ static void cpu0_early_init(void)
 	cpu->self = cpu;
 	cpu->id = 0;
 	cpu->stack_top = (unsigned long)guest_vcpu_stacks[0] + GUEST_STACK_SIZE;
+	cpu->kernel_sp = cpu->stack_top;
 	if (pvsr_hyp_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)cpu))
 		crash_early();
 }

@@ -64,7 +64,7 @@ static void make_gdt_readonly(unsigned int cpu)
 void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->kernel_sp = guest_cpus[cpu].stack_top;
+	st->kernel_sp = guest_cpus[cpu].kernel_sp;
 	st->gs_base_kernel = (unsigned long)&guest_cpus[cpu];
 	st->kernel_l4_mfn = virt_to_mfn((void *)guest_start_info->pt_base);
 	st->user_l4_mfn = user_l4_mfn();
@@ -73,6 +73,17 @@ void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st)
 	st->traps = pvsr_trap_table;
 	st->event_callback = (unsigned long)pvsr_entry_upcall;
 	st->failsafe_callback = (unsigned long)pvsr_entry_failsafe;
+	/* As pvsr_arch_traps_init() registered them (CALLBACKF_mask_events). */
+	st->callback_flags = VGCF_failsafe_disables_events;
+}
+
+long cpu_set_kernel_stack(unsigned long sp)
+{
+	long rc = pvsr_hyp_stack_switch(FLAT_KERNEL_SS, sp);
+
+	if (!rc)
+		this_cpu()->kernel_sp = sp;
+	return rc;
 }
 
 static void cpu_struct_init(unsigned int cpu)
@@ -82,6 +93,7 @@ static void cpu_struct_init(unsigned int cpu)
 	c->self = c;
 	c->id = cpu;
 	c->stack_top = (unsigned long)guest_vcpu_stacks[cpu] + GUEST_STACK_SIZE;
+	c->kernel_sp = c->stack_top;
 }
 
 void smp_boot_cpu_init(void)

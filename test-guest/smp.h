@@ -26,6 +26,11 @@ unsigned int smp_online_count(void);
 
 /* Registers cpu's vcpu_info in our own page (cpu is self or down). */
 long smp_register_vcpu_info(unsigned int cpu);
+/*
+ * The calling vCPU's kernel stack for events from user mode: stack_switch,
+ * remembered so that a rebuilt context gets the current one.
+ */
+long cpu_set_kernel_stack(unsigned long sp);
 /* What the context builder needs for cpu, with this domain's MFNs. */
 void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st);
 

@@ -58,7 +58,7 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 		/* A new domain starts with Xen's default periodic timer. */
 		rc = pvsr_hyp_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
 		if (rc)
-			return pvsr_fail(detail, PVSR_E_REBIND,
+			return pvsr_fail(detail, PVSR_E_TIMER,
 					 PVSR_STEP_REBIND, vcpu,
 					 __HYPERVISOR_vcpu_op,
 					 VCPUOP_stop_periodic_timer, rc);
@@ -72,7 +72,7 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	 */
 	rc = timer_arm_in(WORKLOAD_TICK_NS);
 	if (rc)
-		return pvsr_fail(detail, PVSR_E_REBIND, PVSR_STEP_REBIND, vcpu,
+		return pvsr_fail(detail, PVSR_E_TIMER, PVSR_STEP_REBIND, vcpu,
 				 __HYPERVISOR_set_timer_op, -1, rc);
 	return 0;
 }
@@ -109,9 +109,19 @@ static unsigned long arch_mfn_to_pfn(unsigned long mfn)
 
 void guest_park_handler(evtchn_port_t port, void *data)
 {
+	struct guest_cpu *cpu = this_cpu();
+	bool from_user = cpu->upcall_from_user;
+	enum pvsr_park_result res;
+
 	(void)port;
 	(void)data;
-	pvsr_park_this_vcpu(&guest_pvsr);
+	res = pvsr_park_this_vcpu(&guest_pvsr, cpu->upcall_pc);
+	if (res == PVSR_PARK_DEFERRED)
+		__atomic_add_fetch(&cpu->parks_deferred, 1, __ATOMIC_RELEASE);
+	if (res == PVSR_PARK_DONE) {
+		cpu->parked_from_user = from_user;
+		__atomic_add_fetch(&cpu->parks_done, 1, __ATOMIC_RELEASE);
+	}
 }
 
 void guest_arch_init(void *shared_info_page)
@@ -173,16 +183,16 @@ void guest_print_report(unsigned int cycle, int rc, const struct pvsr_report *r)
 	const struct pvsr_error_detail *e = &r->error;
 	unsigned int v;
 
-	console_printf("# pvsr-report cycle=%u rc=%d return=%d", cycle, rc,
-		       r->hypercall_ret);
+	console_printf("# pvsr-report cycle=%u rc=%d called=%d return=%d",
+		       cycle, rc, r->hypercall_called, r->hypercall_ret);
 	for (v = 0; v < PVSR_PHASE_COUNT; v++)
 		console_printf(" %s=%llu", pvsr_phase_name(v),
 			       (unsigned long long)r->phase_ns[v]);
 	console_printf(" vcpus=%u\n", r->nr_vcpus);
 	for (v = 1; v < r->nr_vcpus && v < PVSR_MAX_VCPUS; v++)
 		console_printf(
-			"# pvsr-vcpu cycle=%u vcpu=%u outcome=%d park=%llu resume=%llu\n",
-			cycle, v, r->vcpu[v].outcome,
+			"# pvsr-vcpu cycle=%u vcpu=%u outcome=%d deferred=%u park=%llu resume=%llu\n",
+			cycle, v, r->vcpu[v].outcome, r->vcpu[v].deferred,
 			(unsigned long long)r->vcpu[v].park_ns,
 			(unsigned long long)r->vcpu[v].resume_ns);
 	if (rc < 0)

@@ -13,6 +13,7 @@
 #include "test-guest/user.h"
 #include "test-guest/mm.h"
 #include "test-guest/events.h"
+#include "test-guest/smp.h"
 #include "arch/x86/setjmp.h"
 #include "hypercall/hypercall.h"
 #include <xenpub/errno.h>
@@ -148,8 +149,7 @@ static inline unsigned long current_sp(void)
  */
 static long set_kernel_stack_below(unsigned long sp)
 {
-	return pvsr_hyp_stack_switch(FLAT_KERNEL_SS,
-				     (sp - KERNEL_SP_GAP) & ~15UL);
+	return cpu_set_kernel_stack((sp - KERNEL_SP_GAP) & ~15UL);
 }
 
 static void collect(const struct user_cpu *uc, struct user_run_result *res)

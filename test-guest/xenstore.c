@@ -1032,14 +1032,19 @@ int xs_resume(void)
 	return first;
 }
 
-static int hook_suspend(void *data)
+/*
+ * Both with events on: the requests in flight finish (their replies are
+ * events) before the vCPUs are parked, and watches are registered again
+ * after every vCPU is released, outside the quiesced window.
+ */
+static int hook_prepare(void *data)
 {
 	(void)data;
 	return xs_suspend();
 }
 
 /* DESIGN #11: watches are registered again after a real resume only. */
-static void hook_resume(void *data, enum pvsr_resume_kind kind)
+static void hook_complete(void *data, enum pvsr_resume_kind kind)
 {
 	(void)data;
 	if (kind == PVSR_RESUME_NEW_DOMAIN)
@@ -1050,8 +1055,8 @@ static void hook_resume(void *data, enum pvsr_resume_kind kind)
 
 const struct pvsr_hook xs_pvsr_hook = {
 	.name = "xenstore",
-	.suspend = hook_suspend,
-	.resume = hook_resume,
+	.prepare = hook_prepare,
+	.complete = hook_complete,
 };
 
 /* -------------------------------------------------------------------- */

@@ -57,7 +57,7 @@ void pvsr_arch_build_context(struct vcpu_guest_context *ctx,
 			     const struct pvsr_vcpu_arch_state *state)
 {
 	zero(ctx, sizeof(*ctx));
-	ctx->flags = VGCF_in_kernel;
+	ctx->flags = VGCF_in_kernel | state->callback_flags;
 	set_registers(&ctx->user_regs, jb);
 	set_traps(ctx, state->traps);
 	if (state->gdt_mfn) {
@@ -74,6 +74,26 @@ void pvsr_arch_build_context(struct vcpu_guest_context *ctx,
 	ctx->failsafe_callback_eip = state->failsafe_callback;
 	ctx->syscall_callback_eip = state->syscall_callback;
 	ctx->gs_base_kernel = state->gs_base_kernel;
+	ctx->ldt_base = state->ldt_base;
+	ctx->ldt_ents = state->ldt_ents;
+}
+
+/*
+ * Self-test hook: with PVSR_SELFTEST_NO_SEGMENT_RESTORE a rebuilt vCPU
+ * loses its FS and user GS bases, which resume_K_segment_bases must catch.
+ */
+void pvsr_arch_context_apply_park(struct vcpu_guest_context *ctx,
+				  const struct pvsr_arch_park *park)
+{
+	unsigned int i;
+
+#ifndef PVSR_SELFTEST_NO_SEGMENT_RESTORE
+	ctx->fs_base = park->fs_base;
+	ctx->gs_base_user = park->gs_base_user;
+#endif
+	ctx->gs_base_kernel = park->gs_base_kernel;
+	for (i = 0; i < 8; i++)
+		ctx->debugreg[i] = park->debugreg[i];
 }
 
 void pvsr_arch_entry_jmp_buf(struct pvsr_jmp_buf *jb, void (*entry)(void),

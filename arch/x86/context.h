@@ -16,6 +16,7 @@
 
 #include "hypercall/xen_abi.h"
 #include "arch/x86/setjmp.h"
+#include "arch/x86/park.h"
 
 /* What a vCPU needs besides its registers, as of this domain. */
 struct pvsr_vcpu_arch_state {
@@ -29,12 +30,23 @@ struct pvsr_vcpu_arch_state {
 	unsigned long event_callback;
 	unsigned long failsafe_callback;
 	unsigned long syscall_callback;
+	/* VGCF_failsafe_disables_events etc., as the callbacks were set. */
+	unsigned long callback_flags;
+	unsigned long ldt_base; /* linear address, 0 if no LDT */
+	unsigned int ldt_ents;
 };
 
 /* Fill *ctx so that the vCPU resumes from jb as pvsr_setjmp() == 1. */
 void pvsr_arch_build_context(struct vcpu_guest_context *ctx,
 			     const struct pvsr_jmp_buf *jb,
 			     const struct pvsr_vcpu_arch_state *state);
+
+/*
+ * What the vCPU saved at park (segment bases, debug registers) goes into
+ * a context built for it; its FPU state it restores itself.
+ */
+void pvsr_arch_context_apply_park(struct vcpu_guest_context *ctx,
+				  const struct pvsr_arch_park *park);
 
 /*
  * A jmp_buf that "returns" into entry(), a function that never returns,

@@ -4,8 +4,6 @@
  */
 #include "arch/x86/suspend.h"
 #include "arch/x86/pte.h"
-#include "kernel/arch.h"
-#include "kernel/pvsr.h"
 #include "hypercall/hypercall.h"
 
 #define MFNS_PER_PAGE 512
@@ -127,10 +125,13 @@ int pvsr_arch_post_suspend(struct pvsr_arch *arch, bool new_domain,
 
 void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
 			    const struct pvsr_jmp_buf *jb,
+			    const struct pvsr_arch_park *park,
 			    struct vcpu_guest_context *ctx)
 {
 	struct pvsr_vcpu_arch_state state;
 
 	arch->vcpu_state(vcpu, &state);
 	pvsr_arch_build_context(ctx, jb, &state);
+	if (park && park->saved)
+		pvsr_arch_context_apply_park(ctx, park);
 }

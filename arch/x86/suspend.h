@@ -9,7 +9,9 @@
 #define PVSR_ARCH_X86_SUSPEND_H
 
 #include "hypercall/xen_abi.h"
+#include "hypercall/pvsr_error.h"
 #include "arch/x86/context.h"
+#include "arch/x86/park.h"
 
 /* Enough frame-list pages for a 4 GiB guest (512 MFNs per page). */
 #define PVSR_P2M_MAX_PFNS (1UL << 20)
@@ -25,8 +27,18 @@ struct pvsr_arch {
 	unsigned long (*virt_to_mfn)(const void *va);
 	unsigned long (*mfn_to_pfn)(unsigned long mfn); /* Xen's M2P */
 	/* What vcpu needs besides its registers (MFNs of this domain). */
+	/*
+	 * What vcpu needs besides its registers: frame numbers of this
+	 * domain, and the vCPU's current kernel_sp, LDT and callback flags
+	 * (a kernel with per-task stacks reports the one it last gave
+	 * stack_switch). Called on vCPU 0 while vcpu is parked or down.
+	 */
 	void (*vcpu_state)(unsigned int vcpu,
 			   struct pvsr_vcpu_arch_state *state);
+	/* The kernel sets debug registers: save them at park. */
+	bool uses_debugregs;
+	/* Filled by pvsr_arch_park_init() (pvsr_init() calls it). */
+	struct pvsr_fpu_info fpu;
 };
 
 /* Map shared_info at arch->shared_info_va; returns Xen's result. */
@@ -42,5 +54,39 @@ int pvsr_arch_publish_p2m(struct pvsr_arch *arch);
 
 /* The MFN published as pfn_to_mfn_frame_list_list (tests read it back). */
 unsigned long pvsr_arch_p2m_frame_list_list_mfn(struct pvsr_arch *arch);
+
+/*
+ * Before the suspend hypercall: canonicalise what the toolstack expects
+ * (store/console frames as PFNs) and unmap shared_info. A failure undoes
+ * what was done and returns -PVSR_E_PRE_SUSPEND with *detail.
+ */
+int pvsr_arch_pre_suspend(struct pvsr_arch *arch,
+			  struct pvsr_error_detail *detail);
+
+/* The argument of SCHEDOP_shutdown(SHUTDOWN_suspend): start_info's MFN. */
+unsigned long pvsr_arch_start_info_mfn(struct pvsr_arch *arch);
+
+/*
+ * After the hypercall (or to back out): map shared_info again (the new
+ * one after a real resume), and after a real resume republish the P2M
+ * frame list. Cancelled: store/console frames go back to MFNs.
+ */
+int pvsr_arch_post_suspend(struct pvsr_arch *arch, bool new_domain,
+			   struct pvsr_error_detail *detail);
+
+/*
+ * Fill ctx so that vcpu resumes from jb with pvsr_setjmp() == 1, with the
+ * frame numbers of the current domain and what it saved at park.
+ */
+void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
+			    const struct pvsr_jmp_buf *jb,
+			    const struct pvsr_arch_park *park,
+			    struct vcpu_guest_context *ctx);
+
+/* A pause for spin loops that must not touch anything Xen tears down. */
+static inline void pvsr_arch_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
 
 #endif /* PVSR_ARCH_X86_SUSPEND_H */

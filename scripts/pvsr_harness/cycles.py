@@ -19,7 +19,8 @@ import re
 
 from .ktap import ranges as _ranges, strip_prefix
 
-PHASES = ("park", "down", "teardown", "hypercall", "rebind", "rebuild", "total")
+PHASES = ("prepare", "park", "down", "teardown", "hypercall", "rebind",
+          "rebuild", "hooks", "total")
 # Phases that take measurable time in every successful suspend of a guest
 # with more than one vCPU (a 0 means the phase did not run).
 NONZERO_PHASES = PHASES
@@ -35,13 +36,13 @@ OPS = {"save-restore": "save-restore", "checkpoint": "checkpoint",
 EXPECTED_RETURN = {"save-restore": 0, "checkpoint": 1, "migrate": 0}
 # pvsr_vcpu_outcome (kernel/pvsr.h) of every secondary vCPU afterwards.
 OUTCOMES = {0: "not involved", 1: "parked", 2: "rebuilt", 3: "restarted",
-            4: "never parked"}
+            4: "never parked", 5: "park failed"}
 EXPECTED_OUTCOME = {0: 2, 1: 3}
 
 _LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error)\s+(.*)$")
 _KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
-_REPORT_KEYS = ("cycle", "rc", "return") + PHASES + ("vcpus",)
-_VCPU_KEYS = ("cycle", "vcpu", "outcome", "park", "resume")
+_REPORT_KEYS = ("cycle", "rc", "called", "return") + PHASES + ("vcpus",)
+_VCPU_KEYS = ("cycle", "vcpu", "outcome", "deferred", "park", "resume")
 _ERROR_INTS = ("cycle", "vcpu", "hypercall", "subop", "xen_errno", "port")
 
 
@@ -115,6 +116,7 @@ class Reports:
                 return
             self._put(self.vcpu, cycle, v["vcpu"],
                       {"vcpu": v["vcpu"], "outcome": v["outcome"],
+                       "deferred": v["deferred"],
                        "park_ns": v["park"], "resume_ns": v["resume"]},
                       "pvsr-vcpu vcpu=%d" % v["vcpu"])
         else:
@@ -156,7 +158,8 @@ def guest_json(reports, k):
     rep = reports.report.get(k)
     if rep is None:
         return None
-    g = {"return": rep["return"], "rc": rep["rc"],
+    g = {"hypercall_called": bool(rep["called"]),
+         "return": rep["return"] if rep["called"] else None, "rc": rep["rc"],
          "vcpus_online": rep["vcpus"],
          "phase_ns": {p: rep[p] for p in PHASES},
          "vcpus": [reports.vcpu[k][v] for v in sorted(reports.vcpu.get(k, {}))]}

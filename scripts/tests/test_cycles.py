@@ -9,23 +9,23 @@ from pvsr_harness import cycles
 LOG = """\
 pvsr-guest: 4 vCPUs online
 KTAP version 1
-# pvsr-report cycle=0 rc=-7 return=-99 park=7069628 down=533636 teardown=0 hypercall=0 rebind=0 rebuild=0 total=13262721 vcpus=4
-# pvsr-vcpu cycle=0 vcpu=1 outcome=3 park=400359 resume=5225920
+# pvsr-report cycle=0 rc=-7 called=0 return=0 prepare=1000 park=7069628 down=533636 teardown=0 hypercall=0 rebind=0 rebuild=0 hooks=2000 total=13262721 vcpus=4
+# pvsr-vcpu cycle=0 vcpu=1 outcome=3 deferred=0 park=400359 resume=5225920
 # pvsr-error cycle=0 code=a subsystem suspend hook failed step=hooks vcpu=-1 hypercall=-1 subop=-1 xen_errno=42 port=0 hook=selftest-refuse
 ok 26 control_unknown_value_ignored
 # control/shutdown: suspend
-# pvsr-report cycle=1 rc=0 return=0 park=1871360 down=74690 teardown=1233071 hypercall=1354161463 rebind=287418 rebuild=15941102 total=1390362385 vcpus=4
-# pvsr-vcpu cycle=1 vcpu=1 outcome=2 park=148842 resume=405153
-# pvsr-vcpu cycle=1 vcpu=2 outcome=2 park=257978 resume=109874
-# pvsr-vcpu cycle=1 vcpu=3 outcome=2 park=1395743 resume=126438
+# pvsr-report cycle=1 rc=0 called=1 return=0 prepare=1000 park=1871360 down=74690 teardown=1233071 hypercall=1354161463 rebind=287418 rebuild=15941102 hooks=2000 total=1390362385 vcpus=4
+# pvsr-vcpu cycle=1 vcpu=1 outcome=2 deferred=0 park=148842 resume=405153
+# pvsr-vcpu cycle=1 vcpu=2 outcome=2 deferred=0 park=257978 resume=109874
+# pvsr-vcpu cycle=1 vcpu=3 outcome=2 deferred=0 park=1395743 resume=126438
 ok 27 resume_1_all_vcpus_back
 """
 
 CYCLE2 = """\
-[2026-11-23 07:14:00] # pvsr-report cycle=2 rc=0 return=0 park=4128049 down=70104 teardown=276052 hypercall=874361589 rebind=272767 rebuild=8614253 total=900703185 vcpus=4\r
-# pvsr-vcpu cycle=2 vcpu=1 outcome=2 park=255937 resume=338636
-# pvsr-vcpu cycle=2 vcpu=2 outcome=2 park=185316 resume=103854
-# pvsr-vcpu cycle=2 vcpu=3 outcome=2 park=2023181 resume=275730
+[2026-11-23 07:14:00] # pvsr-report cycle=2 rc=0 called=1 return=0 prepare=1000 park=4128049 down=70104 teardown=276052 hypercall=874361589 rebind=272767 rebuild=8614253 hooks=2000 total=900703185 vcpus=4\r
+# pvsr-vcpu cycle=2 vcpu=1 outcome=2 deferred=0 park=255937 resume=338636
+# pvsr-vcpu cycle=2 vcpu=2 outcome=2 deferred=0 park=185316 resume=103854
+# pvsr-vcpu cycle=2 vcpu=3 outcome=2 deferred=0 park=2023181 resume=275730
 """
 
 STEPS = [{"name": n, "rc": 0, "duration": d} for n, d in (
@@ -34,13 +34,13 @@ STEPS = [{"name": n, "rc": 0, "duration": d} for n, d in (
 
 
 def line(cycle=1, rc=0, ret=0, vcpus=2, **phases):
-    ph = dict(park=10, down=20, teardown=30, hypercall=4000, rebind=50,
-              rebuild=60, total=4170)
+    ph = dict(prepare=5, park=10, down=20, teardown=30, hypercall=4000,
+              rebind=50, rebuild=60, hooks=7, total=4182)
     ph.update(phases)
-    text = "# pvsr-report cycle=%d rc=%d return=%d %s vcpus=%d\n" % (
+    text = "# pvsr-report cycle=%d rc=%d called=1 return=%d %s vcpus=%d\n" % (
         cycle, rc, ret, " ".join("%s=%d" % (p, ph[p]) for p in cycles.PHASES), vcpus)
     for v in range(1, vcpus):
-        text += "# pvsr-vcpu cycle=%d vcpu=%d outcome=%d park=1 resume=2\n" % (
+        text += "# pvsr-vcpu cycle=%d vcpu=%d outcome=%d deferred=0 park=1 resume=2\n" % (
             cycle, v, 3 if ret == 1 else 2)
     return text
 
@@ -51,7 +51,7 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(sorted(r.report), [0, 1])
         self.assertEqual(r.report[1]["park"], 1871360)
         self.assertEqual(r.report[1]["vcpus"], 4)
-        self.assertEqual(r.vcpu[1][3], {"vcpu": 3, "outcome": 2,
+        self.assertEqual(r.vcpu[1][3], {"vcpu": 3, "outcome": 2, "deferred": 0,
                                         "park_ns": 1395743, "resume_ns": 126438})
         # The error's code text keeps its spaces; numbers become ints.
         self.assertEqual(r.error[0]["code"], "a subsystem suspend hook failed")
@@ -78,7 +78,7 @@ class ParseTest(unittest.TestCase):
 
     def test_cut_off_line(self):
         # The guest died while printing: the line is incomplete.
-        r = cycles.parse("# pvsr-report cycle=1 rc=0 return=0 park=10 down=2")
+        r = cycles.parse("# pvsr-report cycle=1 rc=0 called=1 return=0 prepare=1000 park=10 down=2")
         self.assertNotIn(1, r.report)
         probs = cycles.problems("save-restore", 1, 2, r)
         self.assertTrue(any("no pvsr-report" in p for p in probs), probs)
@@ -102,7 +102,7 @@ class JsonTest(unittest.TestCase):
         self.assertEqual(sorted(g["phase_ns"]), sorted(cycles.PHASES))
         self.assertEqual(g["phase_ns"]["rebuild"], 15941102)
         self.assertEqual([v["vcpu"] for v in g["vcpus"]], [1, 2, 3])
-        self.assertEqual(g["vcpus"][0], {"vcpu": 1, "outcome": 2, "park_ns": 148842,
+        self.assertEqual(g["vcpus"][0], {"vcpu": 1, "outcome": 2, "deferred": 0, "park_ns": 148842,
                                          "resume_ns": 405153})
         self.assertNotIn("error", g)
         for v in g["phase_ns"].values():

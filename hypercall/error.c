@@ -2,7 +2,7 @@
 /*
  * pvsr error codes: names for people and a detail record for callers.
  */
-#include "kernel/pvsr.h"
+#include "hypercall/pvsr_error.h"
 
 static const char *const error_names[PVSR_E_COUNT] = {
 	[PVSR_OK] = "success",
@@ -26,6 +26,11 @@ static const char *const error_names[PVSR_E_COUNT] = {
 	[PVSR_E_REGISTRY_FULL] = "the event-channel registry is full",
 	[PVSR_E_NOT_FOUND] = "no such object",
 	[PVSR_E_BAD_RESUME] = "a rebuilt vCPU returned 0 from pvsr_setjmp",
+	[PVSR_E_BIND] = "binding an event channel failed",
+	[PVSR_E_TIMER] = "setting up a vCPU's timer after resume failed",
+	[PVSR_E_HOOKS_FULL] = "the hook table is full",
+	[PVSR_E_PARK_STATE] = "a vCPU could not save its state at park",
+	[PVSR_E_ARCH_INIT] = "the CPU's FPU state does not fit the park area",
 };
 
 static const char *const step_names[PVSR_STEP_COUNT] = {
@@ -33,6 +38,7 @@ static const char *const step_names[PVSR_STEP_COUNT] = {
 	[PVSR_STEP_REQUEST] = "request",
 	[PVSR_STEP_PARK] = "park",
 	[PVSR_STEP_DOWN] = "down",
+	[PVSR_STEP_PREPARE] = "prepare",
 	[PVSR_STEP_HOOKS] = "hooks",
 	[PVSR_STEP_TEARDOWN] = "teardown",
 	[PVSR_STEP_PRE_SUSPEND] = "pre-suspend",

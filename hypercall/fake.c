@@ -528,7 +528,7 @@ char hypercall_page[PVSR_HYPERCALL_PAGE_SIZE] __aligned(4096);
 void pvsr_fake_fill_hypercall_page(void)
 {
 	static const unsigned char stub[] = { 0x51, 0x41, 0x53, 0xb8, 0,
-					      0,    0,    0,    0x0f, 0x05,
+					      0,    0,	  0,	0x0f, 0x05,
 					      0x41, 0x5b, 0x59, 0xc3 };
 	unsigned int nr, i;
 

@@ -8,6 +8,7 @@
 #include "test-guest/events.h"
 #include "test-guest/workload.h"
 #include "test-guest/suspend.h"
+#include "test-guest/suspend_window.h"
 #include "hypercall/hypercall.h"
 
 static void on_timer(evtchn_port_t port, void *data)
@@ -52,6 +53,7 @@ void cpu_idle_loop(void)
 {
 	workload_cpu_start();
 	for (;;) {
+		window_cpu_step();
 		/* Block unmasks events and sleeps, atomically. */
 		events_disable_local();
 		pvsr_hyp_sched_block();

@@ -26,7 +26,9 @@ void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
 	rc->cycle = cycle;
 	rc->expected_return = expected_return;
 	rc->time_before_ns = time_now_ns();
+	rc->time_offset_before = time_offset();
 	workload_snapshot_all(rc->before);
+	resume_park_prepare(&rc->park);
 }
 
 static void check_return(struct ktap_ctx *ctx, struct resume_context *rc)
@@ -95,14 +97,35 @@ static void check_timers(struct ktap_ctx *ctx, struct resume_context *rc)
 	workload_expect_progress(ctx, WORKLOAD_TICKS, now, PROGRESS_TIMEOUT_NS);
 }
 
+/*
+ * Per vCPU, on the raw Xen system time each tick stamps plus the guest's
+ * offset (no clamp in between): guest time continued on every vCPU. A
+ * tick since the resume is needed, or the stamp is the old domain's.
+ */
 static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	uint64_t now = time_now_ns();
+	static struct workload_stats now[GUEST_MAX_VCPUS];
+	int64_t offset = time_offset();
+	unsigned int cpu;
 
-	KTAP_EXPECT(ctx, now >= rc->time_before_ns,
-		    "time went backwards: %llu before, %llu after",
-		    (unsigned long long)rc->time_before_ns,
-		    (unsigned long long)now);
+	workload_snapshot_all(now);
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
+		int64_t before = (int64_t)rc->before[cpu].last_now +
+				 rc->time_offset_before;
+		int64_t after = (int64_t)now[cpu].last_now + offset;
+
+		if (!KTAP_EXPECT(ctx, now[cpu].ticks > rc->before[cpu].ticks,
+				 "vCPU %u: no tick since the suspend", cpu))
+			continue;
+		KTAP_EXPECT(
+			ctx, after >= before,
+			"vCPU %u: guest time went back %lld ns (raw %llu + offset %lld, was %llu + %lld)",
+			cpu, (long long)(before - after),
+			(unsigned long long)now[cpu].last_now,
+			(long long)offset,
+			(unsigned long long)rc->before[cpu].last_now,
+			(long long)rc->time_offset_before);
+	}
 	KTAP_EXPECT(ctx, time_wallclock_sec() > 1000000000ULL,
 		    "wall clock %llu is not a recent date",
 		    (unsigned long long)time_wallclock_sec());
@@ -149,6 +172,10 @@ static const struct resume_case resume_cases[] = {
 	{ "timers", check_timers },
 	{ "time_monotonic", check_time },
 	{ "phase_timings", check_phases },
+	{ "fpu_state", resume_check_fpu_state },
+	{ "segment_bases", resume_check_segment_bases },
+	{ "user_all_vcpus", resume_check_user_all_vcpus },
+	{ "preempted_hypercall", resume_check_preempted_hypercall },
 };
 
 /*
@@ -157,6 +184,7 @@ static const struct resume_case resume_cases[] = {
  */
 static const char *const rerun_after_resume[] = {
 	"pte_policy_audit",
+	"pte_cas_update",
 	"user_can_read_user",
 	"user_cannot_read_kernel",
 };

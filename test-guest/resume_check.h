@@ -8,6 +8,7 @@
 
 #include "kernel/pvsr.h"
 #include "test-guest/workload.h"
+#include "test-guest/resume_park.h"
 
 struct resume_context {
 	unsigned int cycle;
@@ -15,7 +16,10 @@ struct resume_context {
 	int expected_return; /* 0 new domain, 1 cancelled, -1 any */
 	const struct pvsr_report *report;
 	uint64_t time_before_ns;
+	int64_t time_offset_before; /* time_offset() then */
 	struct workload_stats before[GUEST_MAX_VCPUS];
+	struct park_snapshot park;
+	unsigned int window_unacked; /* vCPUs not at work when suspending */
 };
 
 /* Snapshot what the checks compare against, just before suspending. */

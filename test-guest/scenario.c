@@ -20,6 +20,8 @@
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
 #include "test-guest/workload.h"
+#include "test-guest/suspend_window.h"
+#include "test-guest/user_task.h"
 
 /* Everything the boot scenario checks, in order. */
 static const struct ktap_case *const boot_tables[] = {
@@ -158,8 +160,10 @@ static void run_one_cycle(const struct scenario *sc)
 	unsigned int failed;
 
 	cycles_done++;
+	ctx.window_unacked = window_open();
 	resume_check_prepare(&ctx, cycles_done, sc->expected_return);
 	ctx.rc = pvsr_suspend(&guest_pvsr, &report);
+	window_close();
 	ctx.report = &report;
 	control_done();
 	guest_print_report(cycles_done, ctx.rc, &report);
@@ -179,6 +183,8 @@ static void serve_requests(const struct scenario *sc)
 			run_one_cycle(sc);
 		}
 		xs_heartbeat();
+		/* vCPU 0's own ring-3 task, live across every suspend. */
+		utask_run(NSEC_PER_MSEC, false);
 		time_delay_ns(20 * NSEC_PER_MSEC);
 	}
 }

@@ -6,6 +6,7 @@
 #include "test-guest/guest.h"
 #include "test-guest/scenario.h"
 #include "test-guest/smp.h"
+#include "test-guest/suspend_window.h"
 #include "test-guest/workload.h"
 #include "test-guest/events.h"
 #include "test-guest/suspend.h"
@@ -97,6 +98,7 @@ void guest_start(start_info_t *si)
 	cpu_local_setup();
 	xs_init();
 	workload_cpu_start();
+	window_init();
 	smp_bring_up_all();
 	guest_suspend_init();
 	console_printf("pvsr-guest: %u vCPUs online\n", smp_online_count());

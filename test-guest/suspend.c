@@ -15,6 +15,12 @@
 struct pvsr guest_pvsr;
 struct pvsr_arch guest_arch;
 static struct pvsr_vcpu_slot guest_slots[GUEST_MAX_VCPUS];
+static unsigned long domain_generation;
+
+unsigned long guest_domain_generation(void)
+{
+	return __atomic_load_n(&domain_generation, __ATOMIC_ACQUIRE);
+}
 
 static unsigned int op_this_vcpu(void)
 {
@@ -53,14 +59,16 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	int err;
 
 	if (kind == PVSR_RESUME_NEW_DOMAIN) {
-		if (vcpu == 0)
+		if (vcpu == 0) {
+			__atomic_add_fetch(&domain_generation, 1,
+					   __ATOMIC_RELEASE);
 			boot_vcpu_new_domain();
+		}
 		/* A new domain starts with Xen's default periodic timer. */
 		rc = pvsr_hyp_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
 		if (rc)
-			return pvsr_fail(detail, PVSR_E_TIMER,
-					 PVSR_STEP_REBIND, vcpu,
-					 __HYPERVISOR_vcpu_op,
+			return pvsr_fail(detail, PVSR_E_TIMER, PVSR_STEP_REBIND,
+					 vcpu, __HYPERVISOR_vcpu_op,
 					 VCPUOP_stop_periodic_timer, rc);
 	}
 	err = pvsr_evtchn_rebind_vcpu(&guest_evtchns, vcpu, detail);

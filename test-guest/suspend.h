@@ -16,6 +16,9 @@ extern struct pvsr_arch guest_arch;
  * At boot on vCPU 0, first thing: describe our memory to pvsr's arch
  * layer, which also maps shared_info (at shared_info_page) for us.
  */
+/* Domains this guest has lived in: one more after every real resume. */
+unsigned long guest_domain_generation(void);
+
 void guest_arch_init(void *shared_info_page);
 /* At boot on vCPU 0, after shared_info and SMP are up. */
 void guest_suspend_init(void);

@@ -6,6 +6,7 @@
  */
 #include "test-guest/mm.h"
 #include "test-guest/user.h"
+#include "test-guest/user_task.h"
 #include "test-guest/events.h"
 #include "test-guest/scenario.h"
 #include "test-guest/time.h"
@@ -123,9 +124,10 @@ static void pte_policy_audit(struct ktap_ctx *ctx)
 	KTAP_EXPECT(ctx, audit.kernel_leaves == 0,
 		    "the user page table maps %lu kernel pages",
 		    audit.kernel_leaves);
-	KTAP_EXPECT(ctx, audit.user_leaves == 2,
-		    "the user page table maps %lu pages, not code + data",
-		    audit.user_leaves);
+	/* Its code and data page, and the per-vCPU tasks' program and pages. */
+	KTAP_EXPECT(ctx, audit.user_leaves == 2 + utask_user_pages(),
+		    "the user page table maps %lu pages, not code + data + %u",
+		    audit.user_leaves, utask_user_pages());
 }
 
 /* What the CAS test needs: two frames, one L1 entry, its mapping. */
@@ -296,25 +298,6 @@ static uint64_t next_value(void)
 	return 0x7e57da7a00000000ULL + ++counter;
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* Xen's scale: ns = ((tsc << shift) * mul) >> 32, shift may be < 0. */
-static uint64_t ns_to_tsc(uint64_t ns)
-{
-	const struct vcpu_time_info *t = &this_cpu()->vcpu_info->time;
-	uint64_t cycles = (ns << 32) / t->tsc_to_system_mul;
-
-	if (t->tsc_shift >= 0)
-		return cycles >> t->tsc_shift;
-	return cycles << -t->tsc_shift;
-}
-
 /*
  * Events stay off in the kernel around the run, so every timer tick
  * counted meanwhile was taken in user mode: Xen bounced it onto the
@@ -348,7 +331,7 @@ static void user_can_read_user(struct ktap_ctx *ctx)
 		return;
 	events_disable_local();
 	workload_snapshot(cpu, &before);
-	args.spin_until_tsc = rdtsc() + ns_to_tsc(USER_SPIN_NS);
+	args.spin_until_tsc = time_tsc_now() + time_ns_to_tsc(USER_SPIN_NS);
 	rc = user_run(&args, &r);
 	workload_snapshot(cpu, &after);
 	events_enable_local();

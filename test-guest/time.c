@@ -14,12 +14,33 @@
 static int64_t time_offset_ns;
 static uint64_t time_last_ns;
 
+static const struct vcpu_time_info *my_time_info(void)
+{
+	return &this_cpu()->vcpu_info->time;
+}
+
 static uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
 
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t time_tsc_now(void)
+{
+	return rdtsc();
+}
+
+/* Xen's scale: ns = ((tsc << shift) * mul) >> 32, shift may be < 0. */
+uint64_t time_ns_to_tsc(uint64_t ns)
+{
+	const struct vcpu_time_info *t = my_time_info();
+	uint64_t cycles = (ns << 32) / t->tsc_to_system_mul;
+
+	if (t->tsc_shift >= 0)
+		return cycles >> t->tsc_shift;
+	return cycles << -t->tsc_shift;
 }
 
 static uint64_t time_tsc_behind;
@@ -62,11 +83,6 @@ uint64_t xen_system_time_ns(const struct vcpu_time_info *t)
 	return ns;
 }
 
-static const struct vcpu_time_info *my_time_info(void)
-{
-	return &this_cpu()->vcpu_info->time;
-}
-
 uint64_t time_now_ns(void)
 {
 	uint64_t raw = xen_system_time_ns(my_time_info());
@@ -86,13 +102,19 @@ uint64_t time_raw_ns(void)
 	return xen_system_time_ns(my_time_info());
 }
 
+int64_t time_offset(void)
+{
+	return __atomic_load_n(&time_offset_ns, __ATOMIC_ACQUIRE);
+}
+
 void time_resync_after_resume(void)
 {
 	uint64_t raw = xen_system_time_ns(my_time_info());
 	uint64_t last = __atomic_load_n(&time_last_ns, __ATOMIC_RELAXED);
 
 	/* Continue from the last value handed out, wherever we are now. */
-	time_offset_ns = (int64_t)(last - raw);
+	__atomic_store_n(&time_offset_ns, (int64_t)(last - raw),
+			 __ATOMIC_RELEASE);
 }
 
 uint64_t time_wallclock_sec(void)

@@ -20,6 +20,14 @@ void time_resync_after_resume(void);
 /* One-shot timer on the calling vCPU (VIRQ_TIMER fires). */
 long timer_arm_in(uint64_t delta_ns);
 void time_delay_ns(uint64_t ns);
+/* The TSC, and a span of ns in TSC ticks on the calling vCPU. */
+uint64_t time_tsc_now(void);
+uint64_t time_ns_to_tsc(uint64_t ns);
+/*
+ * The offset time_now_ns() adds to this host's system time (set after a
+ * resume): raw + offset is guest time without time_now_ns()'s clamp.
+ */
+int64_t time_offset(void);
 /* How often a vCPU's TSC was behind its time info's stamp (clamped). */
 uint64_t time_tsc_behind_count(void);
 

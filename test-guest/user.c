@@ -122,7 +122,7 @@ long user_task_init(void)
  * The user page table is per vCPU in Xen. Registering the same L4 again
  * is a no-op; after a migration the MFN is new, so look it up each time.
  */
-static long use_task_page_table(void)
+long user_use_task_page_table(void)
 {
 	struct mmuext_op op = {
 		.cmd = MMUEXT_NEW_USER_BASEPTR,
@@ -174,7 +174,7 @@ long user_run(const struct user_run_args *args, struct user_run_result *res)
 		.own_value = args->own_value,
 		.spin_until_tsc = args->spin_until_tsc,
 	};
-	rc = use_task_page_table();
+	rc = user_use_task_page_table();
 	if (rc)
 		return rc;
 	uc->events_were_masked = cpu->vcpu_info->evtchn_upcall_mask;

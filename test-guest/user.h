@@ -73,6 +73,9 @@ long user_run(const struct user_run_args *args, struct user_run_result *res);
 unsigned long user_l4_pfn(void);
 uint64_t user_l4_mfn(void);
 
+/* Make the task's L4 the calling vCPU's user page table. */
+long user_use_task_page_table(void);
+
 /* The entry to ring 3 (user_entry.S): a program and three arguments. */
 __noreturn void user_enter(unsigned long rip, unsigned long rsp,
 			   unsigned long arg0, unsigned long arg1,

@@ -6,6 +6,7 @@
 #include "test-guest/events.h"
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
+#include "test-guest/user_task.h"
 
 #define MEM_WORDS 4096 /* 32 KiB per vCPU */
 #define MEM_EVERY_TICKS 8
@@ -139,8 +140,12 @@ static void identity_check(unsigned int cpu)
 	struct guest_cpu *me = this_cpu();
 	unsigned long sp = (unsigned long)__builtin_frame_address(0);
 
-	if (me != &guest_cpus[cpu] || sp > me->stack_top ||
-	    sp < me->stack_top - GUEST_STACK_SIZE)
+	bool own_stack = sp <= me->stack_top &&
+			 sp >= me->stack_top - GUEST_STACK_SIZE;
+
+	/* A tick taken in user mode runs on the task's kernel stack. */
+	if (me != &guest_cpus[cpu] ||
+	    !(own_stack || utask_on_task_stack(cpu, sp)))
 		workload[cpu].stats.identity_errors++;
 }
 

@@ -103,7 +103,7 @@ static void save_debugregs(struct pvsr_arch_park *park)
 	static const unsigned int regs[] = { 0, 1, 2, 3, 6, 7 };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(regs); i++)
 		park->debugreg[regs[i]] = pvsr_hyp_get_debugreg(regs[i]);
 }
 
@@ -123,7 +123,7 @@ int pvsr_arch_park_save(const struct pvsr_arch *arch,
 	if (arch->fpu.format == PVSR_FPU_XSAVE)
 		zero(park->fpu, 64 + 512);
 	fpu_save(&arch->fpu, park->fpu);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < ARRAY_SIZE(which); i++) {
 		rc = pvsr_hyp_read_segment_base(which[i], dest[i]);
 		if (rc)
 			return pvsr_fail(detail, PVSR_E_PARK_STATE,

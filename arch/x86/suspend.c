@@ -134,4 +134,12 @@ void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
 	pvsr_arch_build_context(ctx, jb, &state);
 	if (park && park->saved)
 		pvsr_arch_context_apply_park(ctx, park);
+#ifdef PVSR_SELFTEST_RESUME_RAX0
+	/*
+	 * Self-test: only the resume path fakes a return of 0 (the boot
+	 * path stays right, so the boot checks pass and a real resume is
+	 * what must catch it: PVSR_E_BAD_RESUME, a panic).
+	 */
+	ctx->user_regs.rax = 0;
+#endif
 }

@@ -84,6 +84,12 @@ class KtapResult:
         failed = [t["name"] for t in self.ordered if not t["ok"]]
         if failed:
             out.append("%d failed: %s" % (len(failed), ", ".join(failed)))
+        # XTF's rule: a skip is its own outcome, never a pass. The guest
+        # runs every check it plans; one it skipped did not prove anything.
+        skipped = [t["name"] for t in self.ordered if t["ok"] and t["skipped"]]
+        if skipped:
+            out.append("%d skipped (a skip is not a pass): %s"
+                       % (len(skipped), ", ".join(skipped)))
         return out
 
     @property

@@ -8,6 +8,17 @@ Deliberately broken guests, each built with one fault-injection define
                                    return with rax = 0: save-restore fails;
   PVSR_SELFTEST_KERNEL_USER_PTE    a kernel page mapped _PAGE_USER:
                                    pte_policy_audit fails;
+  PVSR_SELFTEST_RESUME_RAX0        only contexts rebuilt after a real
+                                   resume return 0: the guest panics with
+                                   PVSR_E_BAD_RESUME;
+  PVSR_SELFTEST_NO_FPU_RESTORE     a rebuilt vCPU keeps Xen's initial FPU
+                                   state: resume_1_fpu_state fails;
+  PVSR_SELFTEST_NO_SEGMENT_RESTORE a rebuilt vCPU loses its FS and user
+                                   GS bases: resume_1_segment_bases fails;
+  PVSR_SELFTEST_PARK_IN_HYPERCALL  a vCPU parks inside a preempted
+                                   mmu_update batch, which Xen re-issues
+                                   in the new domain with old MFNs:
+                                   resume_1_preempted_hypercall fails;
 and two tiny guests (a crash, a silent spin). `harness run` must exit 1
 (the guest failed, not the infrastructure) and say why in its JSON: the
 proof that a failing guest cannot read as a pass.
@@ -125,6 +136,54 @@ class BrokenGuestFails(unittest.TestCase):
         tests = self.assert_guest_failed(rc, d, tail)
         self.assertIs(tests.get("pte_policy_audit"), False, tail)
         self.assertIn("pte_policy_audit", d["error"])
+
+
+class BrokenParkContractFails(unittest.TestCase):
+    """Each piece of the park contract, broken on purpose, must make a
+    real save-restore fail at its own resume check (and the guest must
+    say why), with 4 vCPUs: vCPUs 1 and 3 parked in ring 3, vCPU 2 inside
+    an mmu_update batch."""
+
+    def run_broken(self, name, flag, check):
+        kernel, out = build_broken(name, flag)
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "4", "--cycles", "1",
+                                  "--guest-timeout", "120",
+                                  scenario="save-restore")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get(check), False, tail)
+        self.assertIn(check, d["error"])
+        return tests
+
+    def test_no_fpu_restore_fails_fpu_state(self):
+        tests = self.run_broken("nofpu", "PVSR_SELFTEST_NO_FPU_RESTORE",
+                                "resume_1_fpu_state")
+        # Only the FPU was broken: the segment bases came back.
+        self.assertIs(tests.get("resume_1_segment_bases"), True)
+
+    def test_no_segment_restore_fails_segment_bases(self):
+        tests = self.run_broken("noseg", "PVSR_SELFTEST_NO_SEGMENT_RESTORE",
+                                "resume_1_segment_bases")
+        self.assertIs(tests.get("resume_1_fpu_state"), True)
+
+    def test_park_in_hypercall_fails_preempted_hypercall(self):
+        self.run_broken("inhcall", "PVSR_SELFTEST_PARK_IN_HYPERCALL",
+                        "resume_1_preempted_hypercall")
+
+    def test_resume_rax0_panics(self):
+        kernel, out = build_broken("resumerax0", "PVSR_SELFTEST_RESUME_RAX0")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2", "--cycles", "1",
+                                  "--guest-timeout", "90",
+                                  scenario="save-restore")
+        BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertEqual(d["outcome"], "crashed", tail)
+        # The boot path is right: every boot check passed before it.
+        self.assertIs({t["name"]: t["ok"] for t in d["ktap"]["tests"]}
+                      .get("context_builder_roundtrip"), True, tail)
+        console = ""
+        for path in d["logs"]["guest_all"]:
+            with open(path, errors="replace") as f:
+                console += f.read()
+        self.assertIn("a rebuilt vCPU returned 0 from pvsr_setjmp", console)
 
 
 class TinyGuestsFail(unittest.TestCase):

@@ -18,9 +18,16 @@ ok 3 boot_smp # SKIP needs 2 vCPUs
 
 class KtapTest(unittest.TestCase):
     def test_good(self):
-        r = ktap.parse(GOOD)
+        r = ktap.parse(GOOD.replace(" # SKIP needs 2 vCPUs", ""))
         self.assertTrue(r.ok, r.problems())
+        self.assertEqual((r.passed, r.failed, r.skipped, r.plan), (3, 0, 0, 3))
+
+    def test_skip_is_not_a_pass(self):
+        r = ktap.parse(GOOD)
+        self.assertFalse(r.ok)
         self.assertEqual((r.passed, r.failed, r.skipped, r.plan), (2, 0, 1, 3))
+        self.assertTrue(any("1 skipped (a skip is not a pass): boot_smp" in p
+                            for p in r.problems()), r.problems())
         self.assertEqual([t["name"] for t in r.ordered],
                          ["boot_start_info", "boot_xen_version", "boot_smp"])
         self.assertIn("# Xen 4.17.5", r.diagnostics)

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The park-contract checks (see resume_park.h). Each waits, bounded, for
+ * the workload it judges to run again after the resume, so that a vCPU
+ * that never ran its task again cannot pass by saying nothing.
+ */
+#include "test-guest/resume_park.h"
+#include "test-guest/resume_check.h"
+#include "test-guest/suspend_window.h"
+#include "test-guest/smp.h"
+#include "test-guest/time.h"
+
+#define PROGRESS_TIMEOUT_NS (30 * NSEC_PER_SEC)
+
+void resume_park_prepare(struct park_snapshot *before)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
+		before->parks_done[cpu] = __atomic_load_n(
+			&guest_cpus[cpu].parks_done, __ATOMIC_ACQUIRE);
+		utask_snapshot(cpu, &before->task[cpu]);
+		hcall_batch_snapshot(cpu, &before->batch[cpu]);
+	}
+}
+
+/* Every vCPU ran its ring-3 task again, from now on; vCPU 0 does here. */
+static bool tasks_ran_again(struct ktap_ctx *ctx)
+{
+	static struct utask_stats now[GUEST_MAX_VCPUS];
+	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
+	struct utask_stats s;
+	unsigned int cpu;
+	int laggard;
+
+	for (cpu = 0; cpu < guest_nr_online; cpu++)
+		utask_snapshot(cpu, &now[cpu]);
+	utask_run(NSEC_PER_MSEC, false);
+	do {
+		laggard = -1;
+		for (cpu = 1; cpu < guest_nr_online && laggard < 0; cpu++) {
+			utask_snapshot(cpu, &s);
+			if (s.runs <= now[cpu].runs)
+				laggard = cpu;
+		}
+		if (laggard >= 0)
+			time_delay_ns(10 * NSEC_PER_MSEC);
+	} while (laggard >= 0 && time_now_ns() < deadline);
+	return KTAP_EXPECT(ctx, laggard < 0,
+			   "vCPU %d did not run its ring-3 task again", laggard);
+}
+
+static void diag_task(unsigned int cpu, const struct utask_stats *s)
+{
+	ktap_diag("vCPU %u task: runs %llu rounds %llu fpu %llu segment %llu other %llu kstack %llu detail %#lx",
+		  cpu, (unsigned long long)s->runs,
+		  (unsigned long long)s->rounds,
+		  (unsigned long long)s->fpu_errors,
+		  (unsigned long long)s->segment_errors,
+		  (unsigned long long)s->other_faults,
+		  (unsigned long long)s->kstack_errors, s->last_detail);
+}
+
+void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	struct utask_stats s;
+	unsigned int cpu;
+
+	(void)rc;
+	tasks_ran_again(ctx);
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
+		utask_snapshot(cpu, &s);
+		if (!KTAP_EXPECT(ctx, s.fpu_errors == 0,
+				 "vCPU %u: x87/SSE state not as its task left it",
+				 cpu))
+			diag_task(cpu, &s);
+	}
+}
+
+void resume_check_segment_bases(struct ktap_ctx *ctx,
+				struct resume_context *rc)
+{
+	struct utask_stats s;
+	unsigned int cpu;
+
+	(void)rc;
+	tasks_ran_again(ctx);
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
+		utask_snapshot(cpu, &s);
+		if (!KTAP_EXPECT(ctx, s.segment_errors == 0,
+				 "vCPU %u: FS or user GS base lost", cpu))
+			diag_task(cpu, &s);
+	}
+}
+
+/* Odd secondaries were in ring 3 when the park IPI came, and carried on. */
+void resume_check_user_all_vcpus(struct ktap_ctx *ctx,
+				 struct resume_context *rc)
+{
+	const struct park_snapshot *before = &rc->park;
+	struct utask_stats s;
+	unsigned int cpu;
+
+	KTAP_EXPECT(ctx, rc->window_unacked == 0,
+		    "%u vCPUs never started their work before the suspend",
+		    rc->window_unacked);
+	tasks_ran_again(ctx);
+	for (cpu = 0; cpu < guest_nr_online; cpu++) {
+		const struct guest_cpu *c = &guest_cpus[cpu];
+
+		utask_snapshot(cpu, &s);
+		KTAP_EXPECT(ctx, s.kstack_errors == 0 && s.other_faults == 0,
+			    "vCPU %u: %llu events off the task stack, %llu stray faults",
+			    cpu, (unsigned long long)s.kstack_errors,
+			    (unsigned long long)s.other_faults);
+		KTAP_EXPECT(ctx, s.rounds > before->task[cpu].rounds,
+			    "vCPU %u: its task checked nothing since the suspend",
+			    cpu);
+		if (window_role(cpu) != WINDOW_ROLE_USER)
+			continue;
+		KTAP_EXPECT(ctx,
+			    c->parks_done > before->parks_done[cpu] &&
+				    c->parked_from_user,
+			    "vCPU %u was not parked in user mode (parks %lu -> %lu, user %d)",
+			    cpu, before->parks_done[cpu], c->parks_done,
+			    c->parked_from_user);
+	}
+}
+
+static bool batches_ran_again(struct ktap_ctx *ctx)
+{
+	static struct hcall_batch_stats now[GUEST_MAX_VCPUS];
+	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
+	struct hcall_batch_stats s;
+	unsigned int cpu;
+	int laggard;
+
+	for (cpu = 1; cpu < guest_nr_online; cpu++)
+		hcall_batch_snapshot(cpu, &now[cpu]);
+	do {
+		laggard = -1;
+		for (cpu = 1; cpu < guest_nr_online && laggard < 0; cpu++) {
+			hcall_batch_snapshot(cpu, &s);
+			if (window_role(cpu) == WINDOW_ROLE_HYPERCALL &&
+			    s.batches <= now[cpu].batches)
+				laggard = cpu;
+		}
+		if (laggard >= 0)
+			time_delay_ns(10 * NSEC_PER_MSEC);
+	} while (laggard >= 0 && time_now_ns() < deadline);
+	return KTAP_EXPECT(ctx, laggard < 0,
+			   "vCPU %d ran no mmu_update batch after the resume",
+			   laggard);
+}
+
+/*
+ * Even secondaries were inside an mmu_update batch when the park IPI came:
+ * pvsr must have let it pass (deferred), the batch finished in the domain
+ * it was built in, and every batch since did what it asked.
+ */
+void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
+				      struct resume_context *rc)
+{
+	struct hcall_batch_stats s;
+	unsigned int cpu, batchers = 0;
+
+	for (cpu = 1; cpu < guest_nr_online; cpu++) {
+		if (window_role(cpu) != WINDOW_ROLE_HYPERCALL)
+			continue;
+		batchers++;
+		KTAP_EXPECT(ctx, rc->report->vcpu[cpu].deferred > 0,
+			    "vCPU %u parked without a park IPI let pass inside its batch",
+			    cpu);
+	}
+	if (!batchers)
+		ktap_diag("no secondary runs batches with %u vCPUs online",
+			  guest_nr_online);
+	batches_ran_again(ctx);
+	for (cpu = 1; cpu < guest_nr_online; cpu++) {
+		hcall_batch_snapshot(cpu, &s);
+		KTAP_EXPECT(ctx, s.straddles == 0,
+			    "vCPU %u: %llu batches built in one domain finished in another",
+			    cpu, (unsigned long long)s.straddles);
+		KTAP_EXPECT(ctx, s.errors == 0,
+			    "vCPU %u: %llu of %llu batches failed (last rc %ld, %u done)",
+			    cpu, (unsigned long long)s.errors,
+			    (unsigned long long)s.batches, s.last_rc,
+			    s.last_done);
+	}
+}

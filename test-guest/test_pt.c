@@ -376,6 +376,33 @@ static void expect_carries_on(struct ktap_ctx *ctx)
 		    r.trap.fault_address);
 }
 
+/*
+ * In 64-bit PV the kernel runs in ring 3 too: Xen gives a kernel leaf
+ * (no USER) the hardware USER bit, so a kernel page mapped in the user
+ * L4 is readable from user mode whatever its PTE says (seen on Xen
+ * 4.17.5: such a probe read the page). What keeps user mode out is that
+ * the user L4 maps no kernel page (pte_policy_audit counts them) and that
+ * kernel entries are never GLOBAL, so a kernel TLB entry does not survive
+ * the switch to the user page table. This probe reads a kernel page just
+ * touched through the kernel L4. PVSR_SELFTEST_KERNEL_IN_USER_L4 maps it
+ * into the user L4, the mistake the audit exists for: the probe must
+ * then read it and this check fail (harness selftest --e2e).
+ */
+#ifdef PVSR_SELFTEST_KERNEL_IN_USER_L4
+static long selftest_kernel_in_user_l4(void)
+{
+	console_printf("# SELFTEST: kernel page %p mapped in the user L4\n",
+		       (void *)kernel_probe_page);
+	return mm_map(user_l4_mfn(), (unsigned long)kernel_probe_page,
+		      pvsr_pte_kernel_leaf(virt_to_mfn(kernel_probe_page), 0));
+}
+#else
+static long selftest_kernel_in_user_l4(void)
+{
+	return 0;
+}
+#endif
+
 static void user_cannot_read_kernel(struct ktap_ctx *ctx)
 {
 	struct user_run_args args = {
@@ -386,6 +413,9 @@ static void user_cannot_read_kernel(struct ktap_ctx *ctx)
 	long rc;
 
 	if (!pt_prepare(ctx))
+		return;
+	rc = selftest_kernel_in_user_l4();
+	if (!KTAP_EXPECT(ctx, rc == 0, "self-test mapping failed: %ld", rc))
 		return;
 	/* Just touched: a TLB entry that user mode could hit, if any. */
 	__atomic_store_n(&kernel_probe_page[0], args.own_value ^ 0x5ec12e7,

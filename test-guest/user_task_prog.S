@@ -2,7 +2,7 @@
 /*
  * The program of the per-vCPU ring-3 task (see user_task.h), copied into
  * the task's code page: position independent, no stack. rdi: this
- * vCPU's data page; rdx: the address whose load ends the run.
+ * vCPU's data page; rsi: the address whose load ends the run.
  * SSE is used here, in user mode only; the kernel is built without it.
  */
 #include "test-guest/user_task.h"
@@ -31,7 +31,7 @@
 	.globl utask_prog_start
 	.globl utask_prog_end
 utask_prog_start:
-	movq	%rdx, %r9
+	movq	%rsi, %r9
 	cmpq	$0, UTASK_LOADED(%rdi)
 	jne	round
 	LOAD_XMM 0

@@ -8,6 +8,9 @@ Deliberately broken guests, each built with one fault-injection define
                                    return with rax = 0: save-restore fails;
   PVSR_SELFTEST_KERNEL_USER_PTE    a kernel page mapped _PAGE_USER:
                                    pte_policy_audit fails;
+  PVSR_SELFTEST_KERNEL_IN_USER_L4  a kernel page mapped in the user L4:
+                                   user_cannot_read_kernel fails (the
+                                   probe reads it);
   PVSR_SELFTEST_RESUME_RAX0        only contexts rebuilt after a real
                                    resume return 0: the guest panics with
                                    PVSR_E_BAD_RESUME;
@@ -136,6 +139,14 @@ class BrokenGuestFails(unittest.TestCase):
         tests = self.assert_guest_failed(rc, d, tail)
         self.assertIs(tests.get("pte_policy_audit"), False, tail)
         self.assertIn("pte_policy_audit", d["error"])
+
+
+    def test_kernel_in_user_l4_is_read_from_ring3(self):
+        kernel, out = build_broken("kinuser", "PVSR_SELFTEST_KERNEL_IN_USER_L4")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "1")
+        tests = self.assert_guest_failed(rc, d, tail)
+        self.assertIs(tests.get("user_cannot_read_kernel"), False, tail)
+        self.assertIn("user_cannot_read_kernel", d["error"])
 
 
 class BrokenParkContractFails(unittest.TestCase):

@@ -91,6 +91,7 @@ struct sim_vcpu {
 	unsigned long pc; /* where IPIs interrupt it (0: its own code) */
 	bool hangs_on_resume; /* never reports back */
 	bool hold_after_resume; /* stays in the release until let go */
+	bool ctx_returns_zero; /* Xen gets a context with rax = 0 */
 	/* Shared with its thread. */
 	bool ready;
 	bool wants_cpu; /* runnable: in the ring of turns */
@@ -564,6 +565,8 @@ static __noreturn void start_on_context(struct sim_vcpu *sv)
 	sv->ctx = fv->ctx;
 	sv->ctx_starts++;
 	check_rebuilt_context(v, &sv->ctx);
+	if (sv->ctx_returns_zero)
+		sv->ctx.user_regs.rax = 0;
 	pvsr_arch_load_context_local(&sv->ctx);
 }
 
@@ -2230,6 +2233,26 @@ static void suspend_resume_timeout_panics(struct kunit *test)
 	expect_panic(test, s, sim_suspend(s), &w);
 }
 
+/*
+ * A rebuilt context that makes pvsr_setjmp return 0 (the bug that
+ * 'scripts/kunit run --break context' plants in the builder): the vCPU
+ * would park again as if nothing happened; it panics on itself instead,
+ * and the suspend never completes.
+ */
+static void suspend_rebuilt_vcpu_returning_zero_panics(struct kunit *test)
+{
+	struct sim *s = sim_setup(test, 4);
+	const struct want w = {
+		PVSR_E_BAD_RESUME, PVSR_STEP_REBUILD, 2, -1, -1, 0
+	};
+
+	s->v[2].ctx_returns_zero = true;
+	expect_panic(test, s, sim_suspend(s), &w);
+	KUNIT_EXPECT_EQ(test, s->panic_vcpu, 2);
+	KUNIT_EXPECT_EQ(test, s->v[2].ctx_starts, 1U);
+	KUNIT_EXPECT_EQ(test, s->v[2].resumes, 0U);
+}
+
 static struct kunit_case suspend_cases[] = {
 	KUNIT_CASE(suspend_new_domain_rebuilds_every_vcpu),
 	KUNIT_CASE(suspend_phases_add_up_to_the_total),
@@ -2262,6 +2285,7 @@ static struct kunit_case suspend_cases[] = {
 	KUNIT_CASE(suspend_rebind_failure_panics),
 	KUNIT_CASE(suspend_shared_info_map_failure_panics),
 	KUNIT_CASE(suspend_resume_timeout_panics),
+	KUNIT_CASE(suspend_rebuilt_vcpu_returning_zero_panics),
 	{}
 };
 

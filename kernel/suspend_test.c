@@ -161,6 +161,7 @@ struct sim {
 	unsigned int hook_down[NR_HOOKS];
 	unsigned int hook_prepared[NR_HOOKS];
 	bool nested_suspend;
+	unsigned int offline_in_suspend; /* vCPU the kernel marks offline */
 	int nested_rc;
 	struct pvsr_report nested_report;
 	/* The next boot vCPU relax lets held vCPUs leave the release. */
@@ -817,6 +818,8 @@ static int hook_suspend(void *data)
 	log_add4('S', i, 0, ok);
 	if (sim->nested_suspend)
 		sim->nested_rc = pvsr_suspend(&sim->p, &sim->nested_report);
+	if (sim->offline_in_suspend)
+		sim->v[sim->offline_in_suspend].online = false;
 	if (sim->refuse_in == 'S' && sim->hook_refuses == i + 1)
 		return sim->hook_rc;
 	sim->hook_down[i]++;
@@ -1744,6 +1747,33 @@ static void suspend_leaves_offline_vcpus_alone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_fake_vcpus_up(), 3U);
 }
 
+/*
+ * Who takes part is fixed when the suspend begins: a vCPU the kernel
+ * stops calling online halfway (here in a quiesced hook) was parked and
+ * taken down with the others, and must come back with them.
+ */
+static void suspend_members_are_fixed_when_it_begins(struct kunit *test)
+{
+	struct sim *s = sim_setup(test, 4);
+	struct pvsr_fake *f = pvsr_fake();
+	int rc;
+
+	s->offline_in_suspend = 2;
+	rc = sim_suspend(s);
+	expect_no_panic(test, s);
+	KUNIT_EXPECT_EQ(test, rc, 0);
+	KUNIT_EXPECT_EQ(test, s->report.nr_vcpus, 4U);
+	KUNIT_EXPECT_EQ(test, s->report.vcpu[2].outcome, PVSR_VCPU_REBUILT);
+	KUNIT_EXPECT_TRUE(test, settle(s));
+	KUNIT_EXPECT_TRUE(test, f->vcpu[2].up);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].nr_initialise, 1U);
+	KUNIT_EXPECT_FALSE(test, s->v[2].in_park);
+	KUNIT_EXPECT_EQ(test, s->v[2].results[PVSR_PARK_DONE], 1U);
+	expect_vcpu_as_it_was(test, s, 2);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_vcpus_up(), 4U);
+	KUNIT_EXPECT_EQ(test, f->violations, 0U);
+}
+
 /* Let vCPU v's thread take an IPI sent to it now; its park result. */
 static enum pvsr_park_result poke_and_wait(struct kunit *test, struct sim *s,
 					   unsigned int v)
@@ -2265,6 +2295,7 @@ static struct kunit_case suspend_cases[] = {
 	KUNIT_CASE(suspend_defers_a_park_inside_a_hypercall),
 	KUNIT_CASE(suspend_park_state_failure_backs_out),
 	KUNIT_CASE(suspend_leaves_offline_vcpus_alone),
+	KUNIT_CASE(suspend_members_are_fixed_when_it_begins),
 	KUNIT_CASE(suspend_spurious_park_ipi_is_ignored),
 	KUNIT_CASE(suspend_off_the_boot_vcpu_is_refused),
 	KUNIT_CASE(suspend_while_busy_is_refused),

@@ -28,6 +28,25 @@ static const struct trap_info test_traps[] = {
 static const char *const hook_names[NR_HOOKS] = { "xenbus", "blkfront",
 						  "netfront" };
 
+/*
+ * The vCPU's vector state, as far as the test can see it: xmm15, which
+ * the kernel's own code (built without SSE) never touches. UML's kernel
+ * threads all share one FPU, so what a thread finds there after others
+ * ran is the last writer's, unless its own saved state was put back.
+ */
+static void set_xmm15(unsigned long val)
+{
+	asm volatile("movq %0, %%xmm15" : : "r"(val));
+}
+
+static unsigned long get_xmm15(void)
+{
+	unsigned long val;
+
+	asm volatile("movq %%xmm15, %0" : "=r"(val));
+	return val;
+}
+
 static void log_add4(char what, int a, int b, int c)
 {
 	unsigned long flags;
@@ -303,6 +322,9 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	struct sim_vcpu *sv = &sim->v[vcpu];
 	int rc;
 
+	/* First thing after the barrier put its FPU state back. */
+	if (vcpu)
+		sv->xmm_at_resume = get_xmm15();
 	sv->resumes++;
 	sv->resume_kind = kind;
 	sv->resumed_on = op_this_vcpu();
@@ -399,6 +421,8 @@ static __noreturn void start_on_context(struct sim_vcpu *sv)
 	check_rebuilt_context(v, &sv->ctx);
 	if (sv->ctx_returns_zero)
 		sv->ctx.user_regs.rax = 0;
+	/* A new vCPU starts with Xen's initial FPU state. */
+	set_xmm15(0);
 	pvsr_arch_load_context_local(&sv->ctx);
 }
 
@@ -452,6 +476,9 @@ static void take_park_ipi(struct sim_vcpu *sv)
 		sv->defer_left--;
 		pc = PC_IN_HYPERCALL;
 	}
+	/* What it was computing when the IPI came. */
+	sv->xmm_mark = XMM_MARK(sim_index(sv), sv->park_ipis);
+	set_xmm15(sv->xmm_mark);
 	WRITE_ONCE(sv->masked, true);
 	WRITE_ONCE(sv->in_park, true);
 	res = pvsr_park_this_vcpu(&sim->p, pc);
@@ -1131,7 +1158,8 @@ static void expect_register_before_initialise(struct kunit *test, struct sim *s)
 /*
  * vCPU v came back as it was: its thread's park returned, with the
  * segment bases it had (in a new domain, only the rebuilt context could
- * have given them back: Xen starts a vCPU with blank ones).
+ * have given them back: Xen starts a vCPU with blank ones) and its vector
+ * registers (only its own restore gives those back).
  */
 void sim_expect_vcpu_as_it_was(struct kunit *test, struct sim *s,
 			       unsigned int v)
@@ -1145,6 +1173,9 @@ void sim_expect_vcpu_as_it_was(struct kunit *test, struct sim *s,
 			    v);
 	KUNIT_EXPECT_EQ_MSG(test, sv->gs_kernel_after, VCPU_GS_KERNEL(v),
 			    "vCPU %u", v);
+	/* Its vector registers, back before its own resume work ran. */
+	KUNIT_EXPECT_EQ_MSG(test, sv->xmm_at_resume, sv->xmm_mark,
+			    "vCPU %u: FPU state not restored", v);
 }
 
 void sim_expect_new_domain(struct kunit *test, struct sim *s, int rc)

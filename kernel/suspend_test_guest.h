@@ -74,6 +74,8 @@
 #define VCPU_GS_KERNEL(v) (PERCPU(v) + 0x40UL)
 #define DR0(v) (0xffffffff81100000UL + (v))
 #define DR7_VALUE 0x401UL
+/* What a vCPU keeps in xmm15 when a park IPI lands (per vCPU, per IPI). */
+#define XMM_MARK(v, n) (0x5eed000000000000UL | ((v) << 16) | (n))
 /* A preempted mmu_update: the syscall of its stub (fake.c fills it). */
 #define PC_IN_HYPERCALL \
 	((unsigned long)&hypercall_page[__HYPERVISOR_mmu_update * 32 + 8])
@@ -114,6 +116,8 @@ struct sim_vcpu {
 	unsigned int down_while_running;
 	/* Its live segment bases, read back after a park returned. */
 	unsigned long fs_after, gs_user_after, gs_kernel_after;
+	/* xmm15 when it parked, and when its resume work began. */
+	unsigned long xmm_mark, xmm_at_resume;
 	struct vcpu_guest_context ctx; /* the context it started on */
 };
 

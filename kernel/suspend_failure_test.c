@@ -108,6 +108,33 @@ static void suspend_park_timeout_names_the_vcpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->report.vcpu[3].outcome, PVSR_VCPU_RESTARTED);
 }
 
+/*
+ * A vCPU that is inside a hypercall every time it is poked never parks:
+ * the deferrals are counted, and the park times out naming it.
+ */
+static void suspend_endless_deferral_times_out(struct kunit *test)
+{
+	struct sim *s = sim_setup(test, 4);
+	const struct want w = {
+		PVSR_E_PARK_TIMEOUT, PVSR_STEP_PARK, 3, -1, -1, 0
+	};
+
+	s->v[3].defer_left = ~0U;
+	KUNIT_EXPECT_EQ(test, sim_suspend(s), -PVSR_E_PARK_TIMEOUT);
+	sim_expect_detail(test, &s->report.error, &w);
+	sim_expect_backed_out(test, s);
+	KUNIT_EXPECT_EQ(test, s->report.vcpu[3].outcome,
+			PVSR_VCPU_NEVER_PARKED);
+	/* Poked at the deferral pace, not the idle one, all along. */
+	KUNIT_EXPECT_GT(
+		test, s->report.vcpu[3].deferred,
+		(unsigned int)(PVSR_PARK_TIMEOUT_NS / PVSR_PARK_REPOKE_NS));
+	KUNIT_EXPECT_EQ(test, s->report.vcpu[3].deferred,
+			s->v[3].results[PVSR_PARK_DEFERRED]);
+	KUNIT_EXPECT_EQ(test, s->v[3].results[PVSR_PARK_DONE], 0U);
+	KUNIT_EXPECT_EQ(test, s->report.vcpu[1].outcome, PVSR_VCPU_RESTARTED);
+}
+
 static void suspend_vcpu_down_failure_backs_out(struct kunit *test)
 {
 	struct sim *s = sim_setup(test, 4);
@@ -389,6 +416,7 @@ static struct kunit_case suspend_failure_cases[] = {
 	KUNIT_CASE(suspend_park_state_failure_backs_out),
 	KUNIT_CASE(suspend_park_ipi_not_bound_backs_out),
 	KUNIT_CASE(suspend_park_timeout_names_the_vcpu),
+	KUNIT_CASE(suspend_endless_deferral_times_out),
 	KUNIT_CASE(suspend_vcpu_down_failure_backs_out),
 	KUNIT_CASE(suspend_vcpu_is_up_failure_backs_out),
 	KUNIT_CASE(suspend_hook_refusal_backs_out),

@@ -47,8 +47,7 @@ static enum pvsr_barrier_phase word_phase(unsigned int word)
 }
 
 /* Slot states carry the low 24 bits of the generation. */
-static unsigned int slot_state(unsigned int gen,
-			       enum pvsr_vcpu_outcome outcome)
+static unsigned int slot_state(unsigned int gen, enum pvsr_vcpu_outcome outcome)
 {
 	return (gen << STATE_GEN_SHIFT) | outcome;
 }
@@ -274,8 +273,7 @@ static int poke_unparked(struct pvsr *p, struct pvsr_report *r,
 	return 0;
 }
 
-static int park_failed(struct pvsr *p, struct pvsr_report *r,
-		       unsigned int vcpu)
+static int park_failed(struct pvsr *p, struct pvsr_report *r, unsigned int vcpu)
 {
 	r->error = p->slots[vcpu].error;
 	return -(int)r->error.code;

@@ -16,18 +16,24 @@
  *  - EVTCHNOP_bind_virq of a virq+vCPU already bound: -EEXIST;
  *    EVTCHNOP_close of a closed port: -EINVAL.
  *  - The suspend hypercall while another vCPU is up, off vCPU 0 or with
- *    the wrong start_info MFN is a protocol violation: recorded (see
- *    PVSR_FAKE_V_*) and refused with an error.
+ *    the wrong start_info MFN is recorded (see PVSR_FAKE_V_*) and refused
+ *    with an error. That refusal is the tests' own check of pvsr's
+ *    protocol, not Xen's behaviour: real Xen suspends such a domain
+ *    anyway (the other vCPUs are saved running, and the toolstack takes
+ *    the start_info MFN from vCPU 0's rdx), and the guest breaks later.
  *
  * It is one global object: the hypercall API has no context argument, and
  * KUnit runs one test at a time. Tests call pvsr_fake_reset() first, then
  * read struct pvsr_fake directly through pvsr_fake() and use the helpers
  * below to act as a vCPU, arm failures and hook events.
  *
- * Orchestrator tests simulate N vCPUs in one thread: hooks run when the
- * code under test sends an event (e.g. a park IPI), yields or polls while
- * waiting, brings a vCPU up or suspends, so a test can "run" vCPU k there
- * (pvsr_fake_set_current(k), call its handler, switch back).
+ * Which vCPU makes a call is per task: a kernel thread that stands for a
+ * secondary vCPU binds itself with pvsr_fake_bind_task(); every other
+ * task is fake.current_vcpu (pvsr_fake_set_current(), vCPU 0 after a
+ * reset). Calls from several tasks are serialised by a lock inside the
+ * fake. Hooks run when the code under test sends an event (e.g. a park
+ * IPI), yields or polls, brings a vCPU up or down, suspends, or spins
+ * (pvsr_fake_cpu_relax(), the arch's cpu_relax in the KUnit build).
  */
 #ifndef PVSR_HYPERCALL_FAKE_H
 #define PVSR_HYPERCALL_FAKE_H
@@ -86,6 +92,8 @@ struct pvsr_fake_vcpu {
 	unsigned long fs_base, gs_base_kernel, gs_base_user;
 	unsigned int gs_user_sel;
 	unsigned long debugreg[8]; /* what get_debugreg reads */
+	/* Non-zero: every rdmsr of a segment base fails with this errno. */
+	long read_segment_base_err;
 	bool trap_table_set;
 	unsigned int gdt_entries;
 	unsigned int callbacks; /* bitmask of CALLBACKTYPE_* */
@@ -116,6 +124,13 @@ struct pvsr_fake_hooks {
 	void (*on_vcpu_down)(unsigned int vcpu, void *data);
 	/* The suspend hypercall is about to return result (state changed). */
 	void (*on_suspend)(long result, void *data);
+	/*
+	 * vcpu spins (pvsr_fake_cpu_relax()). Called without the fake's
+	 * lock: it may sleep (e.g. while vcpu is down), yield the CPU to
+	 * the other vCPUs' threads, or jump away (Xen starting vcpu on a
+	 * new context).
+	 */
+	void (*on_relax)(unsigned int vcpu, void *data);
 	void *data;
 };
 
@@ -134,9 +149,16 @@ struct pvsr_fake_mmu_entry {
 	uint64_t val;
 };
 
+/* A task that stands for a vCPU (pvsr_fake_bind_task()). */
+struct pvsr_fake_task {
+	const void *task; /* struct task_struct *, NULL if free */
+	unsigned int vcpu;
+};
+
 struct pvsr_fake {
 	unsigned int nr_vcpus;
-	unsigned int current_vcpu;
+	unsigned int current_vcpu; /* of tasks not bound to a vCPU */
+	struct pvsr_fake_task task[PVSR_FAKE_MAX_VCPUS];
 	struct pvsr_fake_vcpu vcpu[PVSR_FAKE_MAX_VCPUS];
 
 	struct pvsr_fake_port port[PVSR_FAKE_MAX_PORTS];
@@ -187,8 +209,25 @@ int pvsr_fake_reset(unsigned int nr_vcpus);
 /* Fill hypercall_page with the stubs Xen writes (syscall at +8). */
 void pvsr_fake_fill_hypercall_page(void);
 
-/* Act as vCPU k for the following calls. */
+/* Act as vCPU k for the following calls (the calling task only if bound). */
 void pvsr_fake_set_current(unsigned int vcpu);
+
+/* The vCPU the calling task acts as. */
+unsigned int pvsr_fake_current(void);
+
+/*
+ * The calling task is vCPU k from now on, whatever fake.current_vcpu
+ * says, until pvsr_fake_unbind_task() (or a reset). Returns 0, or
+ * -XEN_EINVAL / -XEN_ENOSPC.
+ */
+int pvsr_fake_bind_task(unsigned int vcpu);
+void pvsr_fake_unbind_task(void);
+
+/*
+ * A vCPU's spin-loop pause (pvsr_arch_cpu_relax() in the KUnit build):
+ * the on_relax hook, or cpu_relax() without one.
+ */
+void pvsr_fake_cpu_relax(void);
 
 /*
  * Run fn(data) as vCPU k (for hooks that simulate another vCPU's

@@ -4,6 +4,8 @@
  * suites lean on, so each one must really fire, with Xen's error.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 
 #include "hypercall/fake.h"
 
@@ -689,6 +691,94 @@ static void fake_run_as_switches_and_restores(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_fake()->violations, 0U);
 }
 
+/* A kernel thread standing for vCPU 3: its calls are vCPU 3's. */
+struct bound {
+	struct completion done;
+	unsigned int bound_rc_ok, seen;
+	long rc;
+};
+
+static int bound_thread(void *data)
+{
+	struct bound *b = data;
+
+	b->bound_rc_ok = pvsr_fake_bind_task(3) == 0;
+	b->seen = pvsr_fake_current();
+	b->rc = pvsr_hyp_set_segment_base(SEGBASE_FS, 0x3000);
+	pvsr_fake_unbind_task();
+	complete(&b->done);
+	return 0;
+}
+
+static void fake_current_vcpu_is_per_task(struct kunit *test)
+{
+	struct pvsr_fake *f = pvsr_fake();
+	struct task_struct *t;
+	struct bound b = { .rc = -1 };
+
+	init_completion(&b.done);
+	pvsr_fake_bring_up(3);
+	t = kthread_run(bound_thread, &b, "pvsr-fake-v3");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&b.done);
+	KUNIT_EXPECT_TRUE(test, b.bound_rc_ok);
+	KUNIT_EXPECT_EQ(test, b.seen, 3U);
+	KUNIT_EXPECT_EQ(test, b.rc, 0L);
+	/* Its call went to vCPU 3; this task stayed vCPU 0. */
+	KUNIT_EXPECT_EQ(test, f->vcpu[3].fs_base, 0x3000UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[0].fs_base, 0UL);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_current(), 0U);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_bind_task(NR_VCPUS), -XEN_EINVAL);
+}
+
+/* rdmsr reads what the vCPU loaded; the test knob makes it fail. */
+static void fake_segment_bases_read_back_and_fail(struct kunit *test)
+{
+	struct pvsr_fake *f = pvsr_fake();
+	unsigned long base = 0;
+
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_set_segment_base(SEGBASE_GS_USER, 0x77),
+			0L);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_read_segment_base(SEGBASE_GS_USER, &base), 0L);
+	KUNIT_EXPECT_EQ(test, base, 0x77UL);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_hyp_read_segment_base(SEGBASE_GS_USER_SEL, &base),
+			(long)-XEN_EINVAL);
+	f->vcpu[0].read_segment_base_err = -XEN_EFAULT;
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_read_segment_base(SEGBASE_FS, &base),
+			(long)-XEN_EFAULT);
+}
+
+/*
+ * A new domain starts vCPUs other than 0 with blank bases and debug
+ * registers; VCPUOP_initialise loads those of the context.
+ */
+static void fake_initialise_loads_bases_new_domain_clears(struct kunit *test)
+{
+	struct pvsr_fake *f = pvsr_fake();
+	struct vcpu_guest_context *ctx = new_ctx(test);
+
+	pvsr_fake_bring_up(2);
+	f->vcpu[2].fs_base = 0x1111;
+	f->vcpu[2].debugreg[7] = 0x401;
+	f->vcpu[0].fs_base = 0x2222;
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_down, 2, NULL), 0L);
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_sched_suspend(f->start_info_mfn), 0L);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].fs_base, 0UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].debugreg[7], 0UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[0].fs_base, 0x2222UL);
+	ctx->fs_base = 0x5000;
+	ctx->gs_base_user = 0x6000;
+	ctx->gs_base_kernel = 0x7000;
+	ctx->debugreg[7] = 0x402;
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_vcpu_op(VCPUOP_initialise, 2, ctx), 0L);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].fs_base, 0x5000UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].gs_base_user, 0x6000UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].gs_base_kernel, 0x7000UL);
+	KUNIT_EXPECT_EQ(test, f->vcpu[2].debugreg[7], 0x402UL);
+}
+
 static void fake_raise_sets_pending(struct kunit *test)
 {
 	struct pvsr_fake *f = pvsr_fake();
@@ -797,6 +887,9 @@ static void fake_violation_names_are_distinct(struct kunit *test)
 
 static struct kunit_case fake_cases[] = {
 	KUNIT_CASE(fake_reset_builds_a_fresh_domain),
+	KUNIT_CASE(fake_current_vcpu_is_per_task),
+	KUNIT_CASE(fake_segment_bases_read_back_and_fail),
+	KUNIT_CASE(fake_initialise_loads_bases_new_domain_clears),
 	KUNIT_CASE(fake_reset_rejects_bad_vcpu_counts),
 	KUNIT_CASE(fake_initialise_twice_is_eexist),
 	KUNIT_CASE(fake_initialise_above_31_needs_vcpu_info),

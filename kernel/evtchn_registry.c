@@ -180,7 +180,7 @@ static int bind_new(struct pvsr_evtchn_registry *reg,
 	rc = xen_bind(ch, &port, &subop);
 	if (rc) {
 		ch->kind = PVSR_EVTCHN_FREE;
-		return fail(detail, PVSR_E_REBIND, PVSR_STEP_NONE, vcpu, subop,
+		return fail(detail, PVSR_E_BIND, PVSR_STEP_NONE, vcpu, subop,
 			    rc, port);
 	}
 	set_port(reg, ch, port);
@@ -208,7 +208,9 @@ int pvsr_evtchn_add_start_info(struct pvsr_evtchn_registry *reg,
 			       struct pvsr_error_detail *detail)
 {
 	struct pvsr_evtchn *ch = find(reg, PVSR_EVTCHN_START_INFO, 0, id);
+	/* Known already: a resume moving it to its new port. */
 	enum pvsr_step step = ch ? PVSR_STEP_REBIND : PVSR_STEP_NONE;
+	enum pvsr_error code = ch ? PVSR_E_REBIND : PVSR_E_BIND;
 	const struct pvsr_evtchn *owner;
 	long rc;
 
@@ -236,8 +238,8 @@ int pvsr_evtchn_add_start_info(struct pvsr_evtchn_registry *reg,
 		set_port(reg, ch, PVSR_EVTCHN_NO_PORT);
 		if (step == PVSR_STEP_NONE)
 			ch->kind = PVSR_EVTCHN_FREE;
-		return fail(detail, PVSR_E_REBIND, step, PVSR_NO_VCPU,
-			    EVTCHNOP_unmask, rc, port);
+		return fail(detail, code, step, PVSR_NO_VCPU, EVTCHNOP_unmask,
+			    rc, port);
 	}
 	set_port(reg, ch, port);
 	return 0;

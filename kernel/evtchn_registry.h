@@ -68,7 +68,7 @@ void pvsr_evtchn_init(struct pvsr_evtchn_registry *reg);
  * Bind VIRQ virq (or IPI ipi) on vCPU vcpu through the hypercall API,
  * unmask it and record it. Returns the new port, or -PVSR_E_INVAL (bad
  * argument, or that meaning is registered already), -PVSR_E_REGISTRY_FULL
- * or -PVSR_E_REBIND (Xen refused; step PVSR_STEP_NONE) with *detail.
+ * or -PVSR_E_BIND (Xen refused; step PVSR_STEP_NONE) with *detail.
  */
 int pvsr_evtchn_bind_virq(struct pvsr_evtchn_registry *reg, unsigned int virq,
 			  unsigned int vcpu, pvsr_evtchn_handler_t handler,
@@ -80,7 +80,9 @@ int pvsr_evtchn_bind_ipi(struct pvsr_evtchn_registry *reg, unsigned int ipi,
 /*
  * Record a channel the toolstack made (its port is in start_info; we do
  * not bind or close it) and unmask it. Called again with the same id after
- * a resume, it moves the entry to the new port. Returns 0 or -PVSR_E_*.
+ * a resume, it moves the entry to the new port. Returns 0 or -PVSR_E_*:
+ * if Xen refuses the unmask, -PVSR_E_BIND the first time (step NONE),
+ * -PVSR_E_REBIND when moving (step REBIND).
  */
 int pvsr_evtchn_add_start_info(struct pvsr_evtchn_registry *reg,
 			       unsigned int id, evtchn_port_t port,

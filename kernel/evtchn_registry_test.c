@@ -205,8 +205,10 @@ static void evtchn_bind_refused_by_xen_reports_detail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test,
 			pvsr_evtchn_bind_virq(&c->reg, VIRQ_CONSOLE, 1, handler,
 					      NULL, &c->d),
-			-PVSR_E_REBIND);
-	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_REBIND);
+			-PVSR_E_BIND);
+	/* A first bind, not a rebind after a resume: its own code. */
+	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_BIND);
+	KUNIT_EXPECT_EQ(test, c->d.step, PVSR_STEP_NONE);
 	KUNIT_EXPECT_EQ(test, c->d.vcpu, 1);
 	KUNIT_EXPECT_EQ(test, c->d.hypercall, __HYPERVISOR_event_channel_op);
 	KUNIT_EXPECT_EQ(test, c->d.subop, EVTCHNOP_bind_virq);
@@ -224,7 +226,8 @@ static void evtchn_unmask_failure_leaves_no_port(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(
 		test, pvsr_evtchn_bind_ipi(&c->reg, 7, 1, handler, NULL, &c->d),
-		-PVSR_E_REBIND);
+		-PVSR_E_BIND);
+	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_BIND);
 	KUNIT_EXPECT_EQ(test, c->d.subop, EVTCHNOP_unmask);
 	KUNIT_EXPECT_EQ(test, c->d.xen_errno, (long)-XEN_EIO);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_in_use(), (unsigned int)NR_ALL);
@@ -620,6 +623,46 @@ static void evtchn_start_info_moves_and_conflicts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
 }
 
+/*
+ * Xen refusing the unmask of a toolstack channel: -PVSR_E_BIND when it is
+ * new (nothing recorded), -PVSR_E_REBIND when a resume moves it.
+ */
+static void evtchn_start_info_first_add_vs_move(struct kunit *test)
+{
+	struct ctx *c = test->priv;
+	struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = 0 };
+	const unsigned int id_new = 5;
+
+	KUNIT_ASSERT_EQ(test,
+			pvsr_hyp_event_channel_op(EVTCHNOP_alloc_unbound, &op),
+			0L);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+					 EVTCHNOP_unmask, 1, -XEN_EIO),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, id_new, op.port,
+						   handler, NULL, &c->d),
+			-PVSR_E_BIND);
+	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_BIND);
+	KUNIT_EXPECT_EQ(test, c->d.step, PVSR_STEP_NONE);
+	KUNIT_EXPECT_EQ(test, c->d.port, (unsigned int)op.port);
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
+
+	/* The console moving to that port after a resume: a rebind. */
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_event_channel_op,
+					 EVTCHNOP_unmask, 1, -XEN_EIO),
+			0);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_add_start_info(&c->reg, ID_CONSOLE, op.port,
+						   handler, &c->console, &c->d),
+			-PVSR_E_REBIND);
+	KUNIT_EXPECT_EQ(test, c->d.code, PVSR_E_REBIND);
+	KUNIT_EXPECT_EQ(test, c->d.step, PVSR_STEP_REBIND);
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count(&c->reg), (unsigned int)NR_ALL);
+}
+
 static void evtchn_rejects_bad_arguments(struct kunit *test)
 {
 	struct ctx *c = test->priv;
@@ -682,6 +725,7 @@ static struct kunit_case evtchn_cases[] = {
 	KUNIT_CASE(evtchn_rebind_vcpu_binds_only_that_vcpu),
 	KUNIT_CASE(evtchn_unbind_forgets_the_channel),
 	KUNIT_CASE(evtchn_start_info_moves_and_conflicts),
+	KUNIT_CASE(evtchn_start_info_first_add_vs_move),
 	KUNIT_CASE(evtchn_rejects_bad_arguments),
 	KUNIT_CASE(evtchn_registry_full),
 	{}

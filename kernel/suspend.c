@@ -265,7 +265,8 @@ static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	p->ops->mask_events(false);
 	pvsr_hooks_complete_from(p, 0, kind);
 	phase_done(p, r, PVSR_PHASE_HOOKS, mark);
-	r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
+	/* The end of the last phase: the phases add up to the total. */
+	r->phase_ns[PVSR_PHASE_TOTAL] = *mark - start;
 	pvsr_store(&p->busy, 0);
 }
 
@@ -412,7 +413,7 @@ static int prepare(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	phase_done(p, r, PVSR_PHASE_PREPARE, mark);
 	pvsr_trace_event(p, 0, PVSR_TR_PREPARED, rc);
 	if (rc) {
-		r->phase_ns[PVSR_PHASE_TOTAL] = p->ops->now_ns() - start;
+		r->phase_ns[PVSR_PHASE_TOTAL] = *mark - start;
 		pvsr_trace_event(p, 0, PVSR_TR_END, rc);
 		pvsr_store(&p->busy, 0);
 	}

@@ -47,18 +47,19 @@ static bool tasks_ran_again(struct ktap_ctx *ctx)
 			time_delay_ns(10 * NSEC_PER_MSEC);
 	} while (laggard >= 0 && time_now_ns() < deadline);
 	return KTAP_EXPECT(ctx, laggard < 0,
-			   "vCPU %d did not run its ring-3 task again", laggard);
+			   "vCPU %d did not run its ring-3 task again",
+			   laggard);
 }
 
 static void diag_task(unsigned int cpu, const struct utask_stats *s)
 {
-	ktap_diag("vCPU %u task: runs %llu rounds %llu fpu %llu segment %llu other %llu kstack %llu detail %#lx",
-		  cpu, (unsigned long long)s->runs,
-		  (unsigned long long)s->rounds,
-		  (unsigned long long)s->fpu_errors,
-		  (unsigned long long)s->segment_errors,
-		  (unsigned long long)s->other_faults,
-		  (unsigned long long)s->kstack_errors, s->last_detail);
+	ktap_diag(
+		"vCPU %u task: runs %llu rounds %llu fpu %llu segment %llu other %llu kstack %llu detail %#lx",
+		cpu, (unsigned long long)s->runs, (unsigned long long)s->rounds,
+		(unsigned long long)s->fpu_errors,
+		(unsigned long long)s->segment_errors,
+		(unsigned long long)s->other_faults,
+		(unsigned long long)s->kstack_errors, s->last_detail);
 }
 
 void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc)
@@ -70,15 +71,15 @@ void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc)
 	tasks_ran_again(ctx);
 	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		utask_snapshot(cpu, &s);
-		if (!KTAP_EXPECT(ctx, s.fpu_errors == 0,
-				 "vCPU %u: x87/SSE state not as its task left it",
-				 cpu))
+		if (!KTAP_EXPECT(
+			    ctx, s.fpu_errors == 0,
+			    "vCPU %u: x87/SSE state not as its task left it",
+			    cpu))
 			diag_task(cpu, &s);
 	}
 }
 
-void resume_check_segment_bases(struct ktap_ctx *ctx,
-				struct resume_context *rc)
+void resume_check_segment_bases(struct ktap_ctx *ctx, struct resume_context *rc)
 {
 	struct utask_stats s;
 	unsigned int cpu;
@@ -109,21 +110,24 @@ void resume_check_user_all_vcpus(struct ktap_ctx *ctx,
 		const struct guest_cpu *c = &guest_cpus[cpu];
 
 		utask_snapshot(cpu, &s);
-		KTAP_EXPECT(ctx, s.kstack_errors == 0 && s.other_faults == 0,
-			    "vCPU %u: %llu events off the task stack, %llu stray faults",
-			    cpu, (unsigned long long)s.kstack_errors,
-			    (unsigned long long)s.other_faults);
-		KTAP_EXPECT(ctx, s.rounds > before->task[cpu].rounds,
-			    "vCPU %u: its task checked nothing since the suspend",
-			    cpu);
+		KTAP_EXPECT(
+			ctx, s.kstack_errors == 0 && s.other_faults == 0,
+			"vCPU %u: %llu events off the task stack, %llu stray faults",
+			cpu, (unsigned long long)s.kstack_errors,
+			(unsigned long long)s.other_faults);
+		KTAP_EXPECT(
+			ctx, s.rounds > before->task[cpu].rounds,
+			"vCPU %u: its task checked nothing since the suspend",
+			cpu);
 		if (window_role(cpu) != WINDOW_ROLE_USER)
 			continue;
-		KTAP_EXPECT(ctx,
-			    c->parks_done > before->parks_done[cpu] &&
-				    c->parked_from_user,
-			    "vCPU %u was not parked in user mode (parks %lu -> %lu, user %d)",
-			    cpu, before->parks_done[cpu], c->parks_done,
-			    c->parked_from_user);
+		KTAP_EXPECT(
+			ctx,
+			c->parks_done > before->parks_done[cpu] &&
+				c->parked_from_user,
+			"vCPU %u was not parked in user mode (parks %lu -> %lu, user %d)",
+			cpu, before->parks_done[cpu], c->parks_done,
+			c->parked_from_user);
 	}
 }
 
@@ -168,9 +172,10 @@ void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
 		if (window_role(cpu) != WINDOW_ROLE_HYPERCALL)
 			continue;
 		batchers++;
-		KTAP_EXPECT(ctx, rc->report->vcpu[cpu].deferred > 0,
-			    "vCPU %u parked without a park IPI let pass inside its batch",
-			    cpu);
+		KTAP_EXPECT(
+			ctx, rc->report->vcpu[cpu].deferred > 0,
+			"vCPU %u parked without a park IPI let pass inside its batch",
+			cpu);
 	}
 	if (!batchers)
 		ktap_diag("no secondary runs batches with %u vCPUs online",
@@ -178,13 +183,14 @@ void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
 	batches_ran_again(ctx);
 	for (cpu = 1; cpu < guest_nr_online; cpu++) {
 		hcall_batch_snapshot(cpu, &s);
-		KTAP_EXPECT(ctx, s.straddles == 0,
-			    "vCPU %u: %llu batches built in one domain finished in another",
-			    cpu, (unsigned long long)s.straddles);
-		KTAP_EXPECT(ctx, s.errors == 0,
-			    "vCPU %u: %llu of %llu batches failed (last rc %ld, %u done)",
-			    cpu, (unsigned long long)s.errors,
-			    (unsigned long long)s.batches, s.last_rc,
-			    s.last_done);
+		KTAP_EXPECT(
+			ctx, s.straddles == 0,
+			"vCPU %u: %llu batches built in one domain finished in another",
+			cpu, (unsigned long long)s.straddles);
+		KTAP_EXPECT(
+			ctx, s.errors == 0,
+			"vCPU %u: %llu of %llu batches failed (last rc %ld, %u done)",
+			cpu, (unsigned long long)s.errors,
+			(unsigned long long)s.batches, s.last_rc, s.last_done);
 	}
 }

@@ -87,10 +87,10 @@ void window_close(void)
  */
 static void hypercall_role(struct guest_cpu *cpu)
 {
-	unsigned long done = __atomic_load_n(&cpu->parks_done,
-					     __ATOMIC_ACQUIRE);
-	unsigned long deferred = __atomic_load_n(&cpu->parks_deferred,
-						 __ATOMIC_ACQUIRE);
+	unsigned long done =
+		__atomic_load_n(&cpu->parks_done, __ATOMIC_ACQUIRE);
+	unsigned long deferred =
+		__atomic_load_n(&cpu->parks_deferred, __ATOMIC_ACQUIRE);
 
 	events_disable_local();
 	while (is_open() &&

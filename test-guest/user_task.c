@@ -160,8 +160,8 @@ long utask_run(uint64_t run_ns, bool until_stopped)
 {
 	struct guest_cpu *cpu = this_cpu();
 	struct utask_cpu *uc = &utask_cpus[cpu->id];
-	unsigned long sp = (unsigned long)task_kstacks[cpu->id] +
-			   TASK_KSTACK_SIZE;
+	unsigned long sp =
+		(unsigned long)task_kstacks[cpu->id] + TASK_KSTACK_SIZE;
 	bool masked = cpu->vcpu_info->evtchn_upcall_mask;
 	long rc;
 
@@ -221,7 +221,7 @@ void utask_snapshot(unsigned int cpu, struct utask_stats *out)
 {
 	*out = utask_cpus[cpu].stats;
 	if (utask_cpus[cpu].page)
-		out->rounds = __atomic_load_n(
-			word(utask_cpus[cpu].page, UTASK_ROUNDS),
-			__ATOMIC_ACQUIRE);
+		out->rounds = __atomic_load_n(word(utask_cpus[cpu].page,
+						   UTASK_ROUNDS),
+					      __ATOMIC_ACQUIRE);
 }

@@ -98,12 +98,17 @@ static void zero(void *p, unsigned long n)
 		*b++ = 0;
 }
 
+/* DR0-DR3 (addresses), DR6 (status) and DR7 (control); 4 and 5 alias. */
+#define NR_SAVED_DEBUGREGS 6
+
 static void save_debugregs(struct pvsr_arch_park *park)
 {
-	static const unsigned int regs[] = { 0, 1, 2, 3, 6, 7 };
+	static const unsigned int regs[NR_SAVED_DEBUGREGS] = {
+		0, 1, 2, 3, 6, 7
+	};
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(regs); i++)
+	for (i = 0; i < NR_SAVED_DEBUGREGS; i++)
 		park->debugreg[regs[i]] = pvsr_hyp_get_debugreg(regs[i]);
 }
 

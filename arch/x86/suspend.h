@@ -83,10 +83,27 @@ void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
 			    const struct pvsr_arch_park *park,
 			    struct vcpu_guest_context *ctx);
 
-/* A pause for spin loops that must not touch anything Xen tears down. */
+/*
+ * A pause for spin loops that must not touch anything Xen tears down.
+ *
+ * In the KUnit build the parked vCPUs are kernel threads on UML's one
+ * CPU, without preemption: a spin that never yields would never let the
+ * boot vCPU (or anyone) run. There the pause is the fake hypervisor's,
+ * which lets the test yield, hold a "down" vCPU, or start it on the
+ * context VCPUOP_initialise gave it.
+ */
+#ifdef CONFIG_PVSR_KUNIT_TEST
+#include "hypercall/fake.h"
+
+static inline void pvsr_arch_cpu_relax(void)
+{
+	pvsr_fake_cpu_relax();
+}
+#else
 static inline void pvsr_arch_cpu_relax(void)
 {
 	__builtin_ia32_pause();
 }
+#endif
 
 #endif /* PVSR_ARCH_X86_SUSPEND_H */

@@ -5,7 +5,7 @@
  */
 #include <kunit/test.h>
 
-#include "kernel/pvsr.h"
+#include "hypercall/pvsr_error.h"
 
 static bool same_string(const char *a, const char *b)
 {

@@ -14,7 +14,6 @@
 #define __printf(a, b) __attribute__((__format__(printf, a, b)))
 #define noinline __attribute__((__noinline__))
 #define __always_unused __attribute__((__unused__))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 #endif /* PVSR_HYPERCALL_COMPILER_H */

@@ -98,6 +98,9 @@ static void zero(void *p, unsigned long n)
 		*b++ = 0;
 }
 
+/* FS, user GS and kernel GS bases. */
+#define NR_SAVED_BASES 3
+
 /* DR0-DR3 (addresses), DR6 (status) and DR7 (control); 4 and 5 alias. */
 #define NR_SAVED_DEBUGREGS 6
 
@@ -116,10 +119,12 @@ int pvsr_arch_park_save(const struct pvsr_arch *arch,
 			struct pvsr_arch_park *park, unsigned int vcpu,
 			struct pvsr_error_detail *detail)
 {
-	static const unsigned int which[] = { SEGBASE_FS, SEGBASE_GS_USER,
-					      SEGBASE_GS_KERNEL };
-	unsigned long *dest[] = { &park->fs_base, &park->gs_base_user,
-				  &park->gs_base_kernel };
+	static const unsigned int which[NR_SAVED_BASES] = { SEGBASE_FS,
+							    SEGBASE_GS_USER,
+							    SEGBASE_GS_KERNEL };
+	unsigned long *dest[NR_SAVED_BASES] = { &park->fs_base,
+						&park->gs_base_user,
+						&park->gs_base_kernel };
 	unsigned int i;
 	long rc;
 
@@ -128,7 +133,7 @@ int pvsr_arch_park_save(const struct pvsr_arch *arch,
 	if (arch->fpu.format == PVSR_FPU_XSAVE)
 		zero(park->fpu, 64 + 512);
 	fpu_save(&arch->fpu, park->fpu);
-	for (i = 0; i < ARRAY_SIZE(which); i++) {
+	for (i = 0; i < NR_SAVED_BASES; i++) {
 		rc = pvsr_hyp_read_segment_base(which[i], dest[i]);
 		if (rc)
 			return pvsr_fail(detail, PVSR_E_PARK_STATE,

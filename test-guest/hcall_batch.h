@@ -6,8 +6,9 @@
  * frame by MFN, so a batch that Xen restarts in another domain works on
  * frames that are no longer ours: the park issue's worst case. Requests
  * are built with events masked (a park between building and issuing would
- * be the same mistake), and each batch records the domain generation it
- * was built in and returned in, and checks every entry afterwards.
+ * be the same mistake), and every entry is checked afterwards against
+ * this domain's P2M; each batch also records whether it returned in a
+ * later domain than it was built in.
  */
 #ifndef PVSR_TEST_GUEST_HCALL_BATCH_H
 #define PVSR_TEST_GUEST_HCALL_BATCH_H
@@ -19,7 +20,11 @@
 struct hcall_batch_stats {
 	uint64_t batches; /* completed, checked */
 	uint64_t errors; /* Xen refused, or entries not what was asked */
-	uint64_t straddles; /* built in one domain, returned in another */
+	/*
+	 * Built in one domain, returned in another: harmless if the vCPU
+	 * parked after Xen finished the batch, which it may.
+	 */
+	uint64_t straddles;
 	long last_rc;
 	unsigned int last_done;
 };

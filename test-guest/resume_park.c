@@ -159,8 +159,10 @@ static bool batches_ran_again(struct ktap_ctx *ctx)
 
 /*
  * Even secondaries were inside an mmu_update batch when the park IPI came:
- * pvsr must have let it pass (deferred), the batch finished in the domain
- * it was built in, and every batch since did what it asked.
+ * pvsr must have let it pass (deferred), and every batch, that one
+ * included, did what it asked: each entry maps the frame it named, by
+ * this domain's P2M (a batch re-issued in a new domain with the old
+ * domain's MFNs does not).
  */
 void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
 				      struct resume_context *rc)
@@ -183,10 +185,16 @@ void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
 	batches_ran_again(ctx);
 	for (cpu = 1; cpu < guest_nr_online; cpu++) {
 		hcall_batch_snapshot(cpu, &s);
-		KTAP_EXPECT(
-			ctx, s.straddles == 0,
-			"vCPU %u: %llu batches built in one domain finished in another",
-			cpu, (unsigned long long)s.straddles);
+		/*
+		 * Returning in a later domain is fine when the vCPU parked
+		 * after Xen finished the batch (the upcall comes right after
+		 * the syscall); a batch Xen re-issued in the new domain with
+		 * old MFNs shows up as wrong entries or a refusal below.
+		 */
+		if (s.straddles)
+			ktap_diag(
+				"vCPU %u: %llu batches returned in a later domain",
+				cpu, (unsigned long long)s.straddles);
 		KTAP_EXPECT(
 			ctx, s.errors == 0,
 			"vCPU %u: %llu of %llu batches failed (last rc %ld, %u done)",

@@ -360,19 +360,36 @@ class TwoHostRun:
         A, B = self.hosts["A"], self.hosts["B"]
         A.start()
         t0 = time.monotonic()
-        timer = threading.Timer(a.b_delay, B.start)
-        timer.start()
-        try:
-            self.ready("A", t0 + a.boot_timeout)
-            if self.on("A", "net_up %s" % HOST_IP["A"]):
-                raise HostDown(self.explain("A", "net-up"))
-            if a.control == "libvirt":
-                if self.on("A", "libvirt_up"):
+        # Host A boots and creates the guest while B waits its turn. B's
+        # QEMU is started from this thread: the QEMU child dies with the
+        # thread that started it (PR_SET_PDEATHSIG), so never from a worker.
+        first = {}
+
+        def host_a_first():
+            try:
+                self.ready("A", t0 + a.boot_timeout)
+                if self.on("A", "net_up %s" % HOST_IP["A"]):
+                    raise HostDown(self.explain("A", "net-up"))
+                if a.control == "libvirt" and self.on("A", "libvirt_up"):
                     raise HostDown(self.explain("A", "libvirtd"))
-            if self.on("A", "create_%s && wait_state ready" % a.control):
+                first["created"] = not self.on(
+                    "A", "create_%s && wait_state ready" % a.control)
+            except HostDown as e:
+                first["down"] = e
+
+        worker = threading.Thread(target=host_a_first, daemon=True)
+        worker.start()
+        worker.join(timeout=max(0, t0 + a.b_delay - time.monotonic()))
+        if "down" in first:
+            raise first["down"]
+        B.start()
+        try:
+            worker.join()
+            if "down" in first:
+                raise first["down"]
+            if not first.get("created"):
                 self.fail(self.explain("A", "create"))
                 return
-            timer.join()
             self.ready("B", t0 + a.b_delay + a.boot_timeout)
             if self.on("B", "net_up %s" % HOST_IP["B"]):
                 raise HostDown(self.explain("B", "net-up"))
@@ -388,7 +405,7 @@ class TwoHostRun:
                 if self.on(self.where, "finish_guest"):
                     self.fail(self.explain(self.where, "shutdown"))
         finally:
-            timer.join()
+            worker.join()
             for name in HOST_NAMES:
                 h = self.hosts[name]
                 if h.alive() and "agent-ready" in h.run.marks:

@@ -72,11 +72,12 @@ net_reach() {
 	step net-reach wait_until 60 peer_answers
 }
 
-# port_listening PORT: something listens on TCP PORT (/proc/net/tcp, hex).
+# port_listening PORT: something listens on TCP PORT (/proc/net/tcp and
+# tcp6, hex; busybox nc -l listens on an IPv6 socket that takes both).
 port_listening() {
 	_hex=$(printf ':%04X' "$1")
-	awk -v p="$_hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }' \
-		/proc/net/tcp
+	cat /proc/net/tcp /proc/net/tcp6 2> /dev/null |
+		awk -v p="$_hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'
 }
 
 listening() {

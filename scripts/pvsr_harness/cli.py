@@ -26,6 +26,9 @@ def cmd_run(args):
         raise UsageError("--control libvirt and --xen-b need --hosts 2")
     if two and args.ramdisk:
         raise UsageError("--ramdisk is for one-host runs")
+    if args.control == "libvirt" and args.scenario == "checkpoint-migrate-2host":
+        raise UsageError("libvirt's libxl driver has no checkpoint: "
+                         "checkpoint-migrate-2host needs --control xl")
     if two:
         if args.b_delay < 0:
             raise UsageError("--b-delay must be >= 0")

@@ -326,7 +326,7 @@ class TwoHostRun:
         script = jobmod.job_script("migrate", a.vcpus, a.cycles, a.guest_timeout,
                                    a.guest_timeout)
         script = script.replace("run_scenario migrate\n",
-                                "HOST_NAME=%s\nCONTROL=%s\n. /job/agent.sh\n"
+                                "HOST_NAME=%s\nCONTROL=%s\n. /job/agent.sh\n. /job/libvirt.sh\n"
                                 "agent_main\n" % (h.name, a.control))
         with open(os.path.join(h.jobdir, "job.sh"), "w") as f:
             f.write(script)

@@ -281,6 +281,14 @@ class TwoHostRun:
         xen_b = None
         if a.xen_b:
             xen_b = fetch_xen_build(a.cache, a.xen_b, self.progress)
+            k = self.first_live_send_from_b()
+            if not shadow_paging(xen_b[1]) and k:
+                raise HarnessError(
+                    "--xen-b %s has no shadow paging (CONFIG_SHADOW_PAGING is "
+                    "not set): Xen cannot put a PV guest in log-dirty mode on "
+                    "host B, so cycle %d (live migration B -> A) cannot work. "
+                    "Such a build can receive: use save-restore-2host, or "
+                    "fewer cycles" % (a.xen_b, k))
         self.hosts = {}
         for name in HOST_NAMES:
             ha = argparse.Namespace(**vars(a))
@@ -413,6 +421,18 @@ class TwoHostRun:
                         h.cmd("agent_stop", 300)
                     except HostDown as e:
                         self.fail(str(e), infra=True)
+
+    def first_live_send_from_b(self):
+        """The first cycle that live-migrates from host B, or None."""
+        where = "A"
+        for k in range(1, self.args.cycles + 1):
+            op = self.op_of(k)
+            if op == "checkpoint":
+                continue
+            if op == "migrate" and where == "B":
+                return k
+            where = "B" if where == "A" else "A"
+        return None
 
     def op_of(self, k):
         s = self.args.scenario

@@ -131,6 +131,23 @@ class NetArgsTest(unittest.TestCase):
         self.assertFalse(hosts.shadow_paging("# CONFIG_SHADOW_PAGING is not set\n"))
 
 
+class PlanTest(unittest.TestCase):
+    def plan(self, scenario, cycles):
+        import argparse
+        return hosts.TwoHostRun(argparse.Namespace(scenario=scenario, cycles=cycles))
+
+    def test_ops_and_first_live_send_from_b(self):
+        r = self.plan("migrate-2host", 3)
+        self.assertEqual([r.op_of(k) for k in (1, 2, 3)], ["migrate"] * 3)
+        self.assertEqual(r.first_live_send_from_b(), 2)
+        self.assertIsNone(self.plan("migrate-2host", 1).first_live_send_from_b())
+        self.assertIsNone(self.plan("save-restore-2host", 4).first_live_send_from_b())
+        r = self.plan("checkpoint-migrate-2host", 4)
+        self.assertEqual([r.op_of(k) for k in (1, 2, 3, 4)],
+                         ["checkpoint", "migrate", "checkpoint", "migrate"])
+        self.assertEqual(r.first_live_send_from_b(), 4)
+
+
 class ExpectedReturnTest(unittest.TestCase):
     def reports(self, returns):
         lines = []

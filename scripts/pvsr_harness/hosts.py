@@ -55,6 +55,9 @@ TWO_HOST_SCENARIOS = {
                                 "the other host",
 }
 GUEST_SCENARIO = "two-host"
+# The harness writes the machine's time into pvsr/host-time after every
+# cycle (agent.sh host_time): the guest's resume_K_time_hosts compares.
+GUEST_ARGS = ["pvsr.host_time=1"]
 NET_PREFIX = "10.77.0"
 HOST_NAMES = ("A", "B")
 HOST_IP = {"A": NET_PREFIX + ".1", "B": NET_PREFIX + ".2"}
@@ -328,7 +331,8 @@ class TwoHostRun:
         cfg = xlcfg.render(kernel=jobmod.DOM0_JOB + "/pvsr-guest", memory_mib=a.memory,
                            vcpus=a.vcpus,
                            extra=xlcfg.guest_cmdline(GUEST_SCENARIO, a.cycles,
-                                                     a.guest_arg, vcpus=a.vcpus))
+                                                     GUEST_ARGS + list(a.guest_arg),
+                                                     vcpus=a.vcpus))
         with open(os.path.join(h.jobdir, "guest.cfg"), "w") as f:
             f.write(cfg)
         script = jobmod.job_script("migrate", a.vcpus, a.cycles, a.guest_timeout,
@@ -454,7 +458,9 @@ class TwoHostRun:
         self.note("cycle %d: %s, host %s -> host %s" % (k, op, src, dst))
         ctl = self.args.control
         if op == "checkpoint":
-            if self.on(src, "checkpoint_%s %d && wait_state 'resumed %d'" % (ctl, k, k)):
+            if self.on(src, "checkpoint_%s %d" % (ctl, k)) or self.on(
+                    src, "host_time %d %d && wait_state 'resumed %d'"
+                    % (k, time.time_ns(), k)):
                 self.fail(self.explain(src, "checkpoint-%d" % k))
                 return False
             rec["moved"] = None
@@ -471,7 +477,7 @@ class TwoHostRun:
         self.where = dst
         if self.on(src, "left_host %d" % k):
             self.fail(self.explain(src, "left-%d" % k))
-        if self.on(dst, "arrived %d" % k):
+        if self.on(dst, "arrived %d %d" % (k, time.time_ns())):
             self.fail(self.explain(dst, "wait-resumed-%d" % k))
             return False
         return True
@@ -536,7 +542,8 @@ class TwoHostRun:
         rec["to"] = src
         rec["expected_return"] = 1
         alive = (self.on(src, "still_here %d" % k) == 0 and
-                 self.on(src, "wait_state 'resumed %d'" % k) == 0)
+                 self.on(src, "host_time %d %d && wait_state 'resumed %d'"
+                         % (k, time.time_ns(), k)) == 0)
         self.after_failure = {"host": src, "cycle": k, "alive": alive}
         if alive:
             self.note("cycle %d: the guest stayed on host %s, resumed and passed "

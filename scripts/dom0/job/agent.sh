@@ -182,9 +182,18 @@ left_host() {
 	step "left-$1" guest_absent || ag_failed "left-$1"
 }
 
-# After the guest arrived: learn its domain id, wait for its checks.
+# host_time K NANOSECONDS: the host machine's time, for the guest's
+# resume_K_time_hosts check (the guest waits for this cycle's value).
+host_time() {
+	step "host-time-$1" xenstore-write "/local/domain/$DOMID/pvsr/host-time" \
+		"$1 $2" || ag_failed "host-time-$1"
+}
+
+# After the guest arrived: learn its domain id, give it the host's time,
+# wait for its checks (arrived K NANOSECONDS).
 arrived() {
 	set_domid || return 1
+	host_time "$1" "$2" || return 1
 	wait_state "resumed $1"
 }
 

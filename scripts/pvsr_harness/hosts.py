@@ -395,6 +395,7 @@ class TwoHostRun:
         if "down" in first:
             raise first["down"]
         B.start()
+        interrupted = False
         try:
             worker.join()
             if "down" in first:
@@ -416,10 +417,15 @@ class TwoHostRun:
             if self.after_failure is None or self.after_failure.get("alive"):
                 if self.on(self.where, "finish_guest"):
                     self.fail(self.explain(self.where, "shutdown"))
+        except KeyboardInterrupt:
+            interrupted = True      # stop the QEMUs at once (run())
+            raise
         finally:
-            worker.join()
             for name in HOST_NAMES:
                 h = self.hosts[name]
+                if interrupted:
+                    break
+                worker.join()
                 if h.alive() and "agent-ready" in h.run.marks:
                     try:
                         h.cmd("agent_stop", 300)
@@ -536,19 +542,34 @@ class TwoHostRun:
         return True
 
     def stayed(self, k, src, dst, rec):
-        """The move failed on the sender's side: the toolstack resumed the
-        guest where it was (the suspend hypercall returns 1). It must still
-        run there and pass its checks; the run fails anyway."""
+        """The move failed on the sender's side. Either the toolstack had
+        suspended the guest and resumed it where it was (the suspend
+        hypercall returns 1, the guest checks itself and reports "resumed
+        K"), or the move failed in its live phase and the guest was never
+        suspended (no report for cycle K). Either way it must still run on
+        src and pass its checks (its final KTAP, at the power-off); the run
+        fails anyway."""
         rec["to"] = src
-        rec["expected_return"] = 1
         alive = (self.on(src, "still_here %d" % k) == 0 and
-                 self.on(src, "host_time %d %d && wait_state 'resumed %d'"
-                         % (k, time.time_ns(), k)) == 0)
-        self.after_failure = {"host": src, "cycle": k, "alive": alive}
+                 self.on(src, "host_time %d %d && was_suspended %d 60"
+                         % (k, time.time_ns(), k, )) == 0)
+        how = _read(os.path.join(self.hosts[src].jobdir, "out",
+                                 "suspended-%d" % k)).strip()
+        rec["suspended"] = {"yes": True, "no": False}.get(how)
+        rec["expected_return"] = 1 if how == "yes" else None
+        if how == "failed":
+            alive = False
+            self.fail("cycle %d: after the failed move the guest on host %s "
+                      "reported 'failed' in xenstore" % (k, src))
+        self.after_failure = {"host": src, "cycle": k, "alive": alive,
+                              "suspended": rec["suspended"]}
         if alive:
-            self.note("cycle %d: the guest stayed on host %s, resumed and passed "
-                      "its checks" % (k, src))
-        else:
+            self.note("cycle %d: the guest is still on host %s and running (%s)"
+                      % (k, src, "its suspend was cancelled, it resumed and "
+                         "passed its checks" if how == "yes" else
+                         "it was never suspended: the move failed in its "
+                         "live phase"))
+        elif not self.errors[1:]:
             self.fail(self.explain(src, "still-here-%d" % k))
         return False
 
@@ -588,14 +609,15 @@ class TwoHostRun:
             for p in self.ktap.problems():
                 self.fail("KTAP: " + p)
         self.reports = cyclesmod.parse(texts)
-        ran = len(self.cycles)
+        # A failed move that never suspended the guest has no report.
+        ran = len([c for c in self.cycles if c["expected_return"] is not None])
         want = {c["cycle"]: c["expected_return"] for c in self.cycles}
         if created and created["rc"] == 0:
             for p in cyclesmod.problems("migrate", ran, a.vcpus, self.reports,
                                         cyclesmod.offline_vcpus(a.guest_arg),
                                         want_return=want):
                 self.fail(p)
-            if ran < a.cycles and not self.errors:
+            if len(self.cycles) < a.cycles and not self.errors:
                 self.fail("only %d of %d cycles ran" % (ran, a.cycles))
         for c in self.cycles:
             c["guest"] = cyclesmod.guest_json(self.reports, c["cycle"])
@@ -603,6 +625,13 @@ class TwoHostRun:
             c["hosts"] = {n: dict(self.hosts[n].logs(),
                                   steps=self.cycle_steps(n, c["cycle"]))
                           for n in HOST_NAMES}
+        if self.after_failure is not None:
+            # What the guest's own checks said, at its power-off on the
+            # host it never left (a short plan is expected: cycles were cut).
+            self.after_failure["ktap_passed"] = self.ktap.passed
+            self.after_failure["ktap_failed"] = self.ktap.failed
+            self.after_failure["powered_off"] = (
+                self.hosts[self.after_failure["host"]].result().get("outcome") == "gone")
         self.passed = not self.errors and self.ktap.ok
 
     def cycle_steps(self, name, k):
@@ -709,9 +738,16 @@ def summary_lines(d):
                       % (g["return"], g["phase_ns"]["total"] / 1e6)))
     af = d.get("after_failure")
     if af:
-        out.append("  after the failed cycle %d the guest %s on host %s"
-                   % (af["cycle"], "still ran and passed its checks" if af["alive"]
-                      else "was NOT running", af["host"]))
+        ok = af["alive"] and af.get("powered_off") and af.get("ktap_failed") == 0
+        out.append("  after the failed cycle %d the guest on host %s %s (%s; "
+                   "KTAP %s ok, %s not ok)"
+                   % (af["cycle"], af["host"],
+                      "still ran and passed its checks" if ok else
+                      "did NOT run on and pass its checks",
+                      {True: "its suspend was cancelled",
+                       False: "it was never suspended"}.get(af.get("suspended"),
+                                                            "suspend unknown"),
+                      af.get("ktap_passed"), af.get("ktap_failed")))
     return out
 
 
@@ -722,14 +758,16 @@ def run(args):
     from .run import _sigterm
     import signal
     old = signal.signal(signal.SIGTERM, _sigterm)
+    done = False
     try:
         try:
             r.orchestrate()
         except HostDown as e:
             r.fail(str(e), infra=True)
+        done = True
     finally:
         for h in r.hosts.values():
-            if h.thread and h.alive():
+            if done and h.thread and h.alive():
                 # dom0 powers off after agent_stop; give it time, then stop.
                 h.thread.join(timeout=60)
             h.run.stop_qemu("harness exiting")

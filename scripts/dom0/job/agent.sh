@@ -238,6 +238,23 @@ still_here() {
 	step "still-here-$1" guest_running || ag_failed "still-here-$1"
 }
 
+# After a failed move: did the guest go through suspend K (cancelled, it
+# then reports "resumed K") or was it never suspended (the move failed in
+# its live phase)? Bounded wait for "resumed K"; prints which, in
+# $PVSR_OUT/suspended-K: yes, no or failed.
+was_suspended() {
+	WANT="resumed $1"
+	rm -f "$PVSR_OUT/guest-end"
+	step "wait-resumed-$1" wait_until "$2" state_reached
+	_got=$(cat "$PVSR_OUT/guest-xs-state")
+	case $_got in
+	"resumed $1") echo yes > "$PVSR_OUT/suspended-$1" ;;
+	failed) echo failed > "$PVSR_OUT/suspended-$1" ;;
+	*) echo no > "$PVSR_OUT/suspended-$1" ;;
+	esac
+	[ ! -f "$PVSR_OUT/guest-end" ]
+}
+
 # Collect the logs and end the agent loop (dom0 then powers off).
 agent_stop() {
 	step xl-dmesg xl dmesg

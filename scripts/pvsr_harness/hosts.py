@@ -506,12 +506,22 @@ class TwoHostRun:
         rrc = self.on(dst, "recv_migrate_end %d" % k)
         if rc:
             self.fail("live migration %d, host %s -> host %s: %s; the receiver "
-                      "said: %s" % (k, src, dst, self.explain(src, "migrate-%d" % k),
-                                    self.hosts[dst].step_tail("receive-%d" % k, 6)))
+                      "said: %s%s" % (k, src, dst, self.explain(src, "migrate-%d" % k),
+                                      self.hosts[dst].step_tail("receive-%d" % k, 6),
+                                      self.memory_note(dst)))
             return False
         if rrc:
             self.fail(self.explain(dst, "receive-%d" % k))
         return True
+
+    def memory_note(self, name):
+        """' (host B had N MiB free ...)' when the guest cannot fit there."""
+        st = self.hosts[name].step("xl-info")
+        free = _int(parse_xl_info(_read(st["output"])).get("free_memory")) if st else None
+        if free is None or free >= self.args.memory:
+            return ""
+        return ("; host %s had %d MiB free (xl info at boot) for a %d MiB guest"
+                % (name, free, self.args.memory))
 
     def move_save_restore(self, k, src, dst):
         ctl = self.args.control
@@ -536,8 +546,9 @@ class TwoHostRun:
                                           "receive-image-%d" % k)))
             return None
         if self.on(dst, "restore_%s %d" % (ctl, k)):
-            self.fail("restore %d on host %s (image saved on host %s): %s"
-                      % (k, dst, src, self.explain(dst, "restore-%d" % k)))
+            self.fail("restore %d on host %s (image saved on host %s): %s%s"
+                      % (k, dst, src, self.explain(dst, "restore-%d" % k),
+                         self.memory_note(dst)))
             return None
         return True
 

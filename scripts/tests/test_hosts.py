@@ -148,6 +148,25 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(r.first_live_send_from_b(), 4)
 
 
+class MemoryNoteTest(unittest.TestCase):
+    def test_names_a_receiver_too_small_for_the_guest(self):
+        import argparse
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "out", "steps"))
+            with open(os.path.join(tmp, "out", "steps.tsv"), "w") as f:
+                f.write("7\txl-info\t0\t20.1\t0.20\n")
+            out = os.path.join(tmp, "out", "steps", "07-xl-info.out")
+            r = hosts.TwoHostRun(argparse.Namespace(memory=128))
+            r.hosts = {"B": hosts.Host("B", _FakeRun(tmp))}
+            with open(out, "w") as f:
+                f.write("host : dom0\nfree_memory            : 97\n")
+            self.assertEqual(r.memory_note("B"), "; host B had 97 MiB free "
+                             "(xl info at boot) for a 128 MiB guest")
+            with open(out, "w") as f:
+                f.write("free_memory            : 746\n")
+            self.assertEqual(r.memory_note("B"), "")
+
+
 class ExpectedReturnTest(unittest.TestCase):
     def reports(self, returns):
         lines = []

@@ -111,6 +111,40 @@ class AgentTest(unittest.TestCase):
             self.assertIn("listener exit status 3", log)
 
 
+class WasSuspendedTest(unittest.TestCase):
+    """agent.sh was_suspended after a failed move, with a fake
+    xenstore-read (the guest's data/pvsr/state) and xl (it runs)."""
+
+    def run_it(self, state):
+        with tempfile.TemporaryDirectory() as tmp:
+            bindir = os.path.join(tmp, "bin")
+            os.makedirs(bindir)
+            for name, body in (("xenstore-read", "echo '%s'" % state),
+                               ("xl", "printf 'Name ID Mem VCPUs State Time(s) "
+                                "Security Reason-Code\\npvsr-guest 3 128 4 "
+                                "-b---- 1.0 - -\\n'")):
+                with open(os.path.join(bindir, name), "w") as f:
+                    f.write("#!/bin/sh\n%s\n" % body)
+                os.chmod(os.path.join(bindir, name), 0o755)
+            out = os.path.join(tmp, "out")
+            script = (". %s/lib.sh\n. %s/scenarios.sh\n. %s/agent.sh\n"
+                      "GUEST_NAME=pvsr-guest DOMID=3\n"
+                      "was_suspended 2 1; echo rc=$?\n"
+                      % (DOM0_JOB_DIR, DOM0_JOB_DIR, DOM0_JOB_DIR))
+            env = dict(os.environ, PVSR_OUT=out,
+                       PATH=bindir + os.pathsep + os.environ["PATH"],
+                       PVSR_CONSOLE=os.path.join(tmp, "console"))
+            res = subprocess.run(["sh", "-c", script], env=env,
+                                 capture_output=True, text=True, timeout=30)
+            with open(os.path.join(out, "suspended-2")) as f:
+                return res.stdout.strip(), f.read().strip()
+
+    def test_tells_cancelled_from_never_suspended(self):
+        self.assertEqual(self.run_it("resumed 2"), ("rc=0", "yes"))
+        self.assertEqual(self.run_it("ready"), ("rc=0", "no"))
+        self.assertEqual(self.run_it("failed"), ("rc=0", "failed"))
+
+
 class NetArgsTest(unittest.TestCase):
     def test_the_two_ends_cross(self):
         a = " ".join(hosts.net_args("A", 5001, 5002))

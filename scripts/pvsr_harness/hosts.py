@@ -25,9 +25,12 @@ cycle's return from the guest's pvsr-report line instead (0 after a move,
 1 after a checkpoint or a move that failed and was cancelled).
 """
 import argparse
+import gzip
 import json
 import os
+import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -144,7 +147,6 @@ def fetch_xen_build(cache_root, version, progress):
                                "boot/xen-*.config in %s, found %s"
                                % (version, debs[0], sorted(os.listdir(boot))))
         os.makedirs(d, exist_ok=True)
-        import gzip
         with gzip.open(os.path.join(boot, gz[0])) as src, open(xen + ".tmp", "wb") as dst:
             shutil.copyfileobj(src, dst)
         shutil.copyfile(os.path.join(boot, conf[0]), cfg)
@@ -729,7 +731,6 @@ def _int(v):
 
 
 def _q(s):
-    import shlex
     return shlex.quote(s)
 
 
@@ -767,7 +768,6 @@ def run(args):
     r = TwoHostRun(args, progress)
     r.prepare()
     from .run import _sigterm
-    import signal
     old = signal.signal(signal.SIGTERM, _sigterm)
     done = False
     try:

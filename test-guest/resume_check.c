@@ -6,6 +6,7 @@
  * everywhere, time did not go backwards.
  */
 #include "test-guest/resume_check.h"
+#include "test-guest/resume_time.h"
 #include "test-guest/smp.h"
 #include "test-guest/workload_check.h"
 #include "test-guest/time.h"
@@ -27,6 +28,7 @@ void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
 	rc->expected_return = expected_return;
 	rc->time_before_ns = time_now_ns();
 	rc->time_offset_before = time_offset();
+	resume_time_prepare();
 	workload_snapshot_all(rc->before);
 	resume_park_prepare(&rc->park);
 }
@@ -171,6 +173,7 @@ static const struct resume_case resume_cases[] = {
 	{ "memory_checksums", check_memory },
 	{ "timers", check_timers },
 	{ "time_monotonic", check_time },
+	{ "time_hosts", check_time_hosts },
 	{ "phase_timings", check_phases },
 	{ "fpu_state", resume_check_fpu_state },
 	{ "segment_bases", resume_check_segment_bases },

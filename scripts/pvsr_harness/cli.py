@@ -6,6 +6,7 @@ import sys
 
 from .common import DEFAULT_CACHE, REPO_ROOT, HarnessError, Progress
 from .xlcfg import SCENARIOS
+from .hosts import TWO_HOST_SCENARIOS
 
 
 def cmd_setup(args):
@@ -16,6 +17,29 @@ def cmd_setup(args):
 
 def cmd_run(args):
     from .run import run
+    two = args.scenario in TWO_HOST_SCENARIOS
+    if args.hosts == 2 and not two:
+        raise UsageError("--hosts 2 runs one of: %s" % ", ".join(TWO_HOST_SCENARIOS))
+    if two and args.hosts != 2:
+        raise UsageError("--scenario %s needs --hosts 2" % args.scenario)
+    if not two and (args.control != "xl" or args.xen_b):
+        raise UsageError("--control libvirt and --xen-b need --hosts 2")
+    if two and args.ramdisk:
+        raise UsageError("--ramdisk is for one-host runs")
+    if args.control == "libvirt" and args.scenario == "checkpoint-migrate-2host":
+        raise UsageError("libvirt's libxl driver has no checkpoint: "
+                         "checkpoint-migrate-2host needs --control xl")
+    if two:
+        if args.b_delay < 0:
+            raise UsageError("--b-delay must be >= 0")
+        if min(args.mem_a, args.mem_b) < 1100:
+            raise UsageError("--mem-a/--mem-b must be at least 1100 MiB "
+                             "(dom0 has 1024)")
+        if args.guest_timeout is None:
+            args.guest_timeout = 180 + 120 * args.cycles
+        if args.timeout is None:
+            args.timeout = (args.b_delay + args.boot_timeout + args.guest_timeout
+                            + 120 * args.cycles + 300)
     if args.vcpus < 1:
         raise UsageError("--vcpus must be at least 1")
     if args.memory < 16:
@@ -33,6 +57,9 @@ def cmd_run(args):
     for g in args.guest_arg:
         if '"' in g or "\\" in g or " " in g:
             raise UsageError("--guest-arg %r: one word, no quotes or backslashes" % g)
+    if two:
+        from .hosts import run as run_two
+        return run_two(args)
     return run(args)
 
 
@@ -59,7 +86,32 @@ def build_parser():
         "PV domU and run SCENARIO. Exit status: 0 passed; 1 the guest failed "
         "(a KTAP test failed, crash, hang, missing results); 2 usage; 3 the "
         "infrastructure failed (no cache, QEMU, Xen, dom0, toolstack).")
-    r.add_argument("--scenario", required=True, choices=SCENARIOS)
+    r.add_argument("--scenario", required=True,
+                   choices=SCENARIOS + tuple(TWO_HOST_SCENARIOS),
+                   help="one host: %s; two hosts (--hosts 2): %s" % (
+                       ", ".join(SCENARIOS), "; ".join(
+                           "%s: %s" % kv for kv in TWO_HOST_SCENARIOS.items())))
+    r.add_argument("--hosts", type=int, choices=(1, 2), default=1,
+                   help="2: boot two Xen hosts (A and B, each in its own QEMU, "
+                   "joined by a private network on the loopback); the guest "
+                   "starts on A and moves between them (default %(default)s)")
+    r.add_argument("--control", choices=("xl", "libvirt"), default="xl",
+                   help="two hosts: drive the guest with xl, or through libvirtd "
+                   "(libxl driver) with virsh (default %(default)s)")
+    r.add_argument("--xen-b", metavar="VERSION",
+                   help="two hosts: run this Debian build of "
+                   "xen-hypervisor-4.17-amd64 on host B (fetched with apt-get "
+                   "download into the cache folder), e.g. "
+                   "4.17.7+13-g2445b30a44-0+deb12u1")
+    r.add_argument("--mem-a", type=int, default=2048, metavar="MIB",
+                   help="two hosts: host A's memory (default %(default)s)")
+    r.add_argument("--mem-b", type=int, default=1792, metavar="MIB",
+                   help="two hosts: host B's memory (default %(default)s; dom0 "
+                   "takes 1024, so about 1150 leaves B too little to receive "
+                   "a 128 MiB guest)")
+    r.add_argument("--b-delay", type=float, default=30, metavar="S",
+                   help="two hosts: start host B's QEMU this long after A's "
+                   "(default %(default)s)")
     r.add_argument("--vcpus", type=int, required=True, help="guest vCPUs")
     r.add_argument("--memory", type=int, default=128, metavar="MIB",
                    help="guest memory in MiB (default %(default)s)")

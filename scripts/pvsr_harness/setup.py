@@ -39,6 +39,8 @@ DOM0_PACKAGES = (
     "xen-hypervisor-4.17-amd64", "xen-utils-4.17", "xenstore-utils",
     "linux-image-amd64", "initramfs-tools", "busybox", "kmod", "udev",
     "iproute2", "procps",
+    # --control libvirt: libvirtd with its libxl driver, and virsh.
+    "libvirt-daemon", "libvirt-daemon-driver-xen", "libvirt-clients",
 )
 IMAGE_SIZE = "3G"
 # Where scripts/dom0/ lands inside the dom0 root; init is its entry point.

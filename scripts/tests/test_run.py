@@ -125,7 +125,7 @@ class VerdictTest(unittest.TestCase):
             self.assertIsInstance(c["toolstack_s"], float)
             self.assertEqual(c["guest"]["return"], 0)
             self.assertEqual(c["guest"]["phase_ns"]["hypercall"], 4000)
-            self.assertEqual(c["guest"]["vcpus"], [{"vcpu": 1, "outcome": 2,
+            self.assertEqual(c["guest"]["vcpus"], [{"vcpu": 1, "outcome": 2, "deferred": 0,
                                                     "park_ns": 10, "resume_ns": 20}])
             self.assertEqual(d["control_bogus"], {
                 "value": "pvsr-from-dom0", "reported": True,

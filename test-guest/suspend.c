@@ -132,9 +132,12 @@ static unsigned long arch_mfn_to_pfn(unsigned long mfn)
  * the barrier; it spins here, events masked, for the core reader to find.
  * The boot checks' own suspends are left alone.
  */
+static bool never_park_released; /* never set */
+
+/* Returns in principle, so that its caller keeps a frame of its own. */
 static noinline void never_park(void)
 {
-	for (;;)
+	while (!__atomic_load_n(&never_park_released, __ATOMIC_RELAXED))
 		asm volatile("pause" ::: "memory");
 }
 

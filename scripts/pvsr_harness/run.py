@@ -19,6 +19,7 @@ import threading
 import time
 
 from .common import HarnessError, Progress, REPO_ROOT, rel
+from . import core as coremod
 from . import cycles as cyclesmod
 from . import job as jobmod
 from . import ktap
@@ -563,11 +564,31 @@ class Run:
                       % (d["value"], d.get("node", "?")))
         return d
 
+    def read_cores(self):
+        """The guest cores dom0 dumped (crash, hang, stall in a suspend):
+        scripts/pvsr-core's report of each into the logs folder."""
+        self.cores = []
+        if not coremod.cores_in(self.logs):
+            return
+        self.note("reading %d guest core dump(s) with pvsr-core"
+                  % len(coremod.cores_in(self.logs)))
+        # The copy dom0 ran (the build folder may have changed since).
+        self.cores = coremod.harness_reports(self.logs,
+                                             os.path.join(self.logs, "pvsr-guest"),
+                                             keep_cores=not self.passed)
+        for c in self.cores:
+            if "error" in c:
+                self.fail("core reader: " + c["error"])
+
     def report_failure(self):
         p = self.progress
         p("FAILED: " + self.errors[0] if self.errors else "FAILED")
         for e in self.errors[1:]:
             p("  also: " + e)
+        for c in getattr(self, "cores", []):
+            print("---- guest core %s: %s ----" % (
+                c["tag"], rel(c["report"]) if "report" in c else "unreadable"))
+            print("\n".join(c.get("summary") or [c.get("error", "")]))
         if self.guest_logs:
             for path in self.guest_logs:
                 lines = _tail(path, 40)
@@ -695,8 +716,10 @@ def run(args):
         r.stop_qemu("harness exiting")
         signal.signal(signal.SIGTERM, old_term)
     r.judge()
+    r.read_cores()
     total = progress.elapsed()
     d = r.to_json(total)
+    d["cores"] = r.cores
     for path in filter(None, [os.path.join(r.logs, "result.json"), args.json]):
         with open(path, "w") as f:
             json.dump(d, f, indent=2)

@@ -598,6 +598,8 @@ def harness_reports(logs, elf, keep_cores=True):
                 f.write("\n")
             rec["summary"] = d["summary"]
             rec["not_parked"] = [s["vcpu"] for p in d["pvsr"] for s in not_parked(p)]
+            rec["stuck"] = [{"vcpu": v["vcpu"], "backtrace": v["backtrace"]}
+                            for v in d["vcpus"] if v["vcpu"] in rec["not_parked"]]
             rec["barrier"] = [p.get("barrier") for p in d["pvsr"]]
         if not keep_cores:
             os.unlink(path)

@@ -9,7 +9,7 @@
 # scripts/pvsr_harness/xlcfg.py SCENARIOS.
 #
 # Variables from job.sh: GUEST_NAME GUEST_CFG VCPUS CYCLES GUEST_TIMEOUT
-# STATE_TIMEOUT SAVE_DIR STALL_DUMP.
+# STATE_TIMEOUT SAVE_DIR STALL_DUMP XS_SNOOP.
 
 DOMID=
 
@@ -329,6 +329,13 @@ xl_guest_logs() {
 	done
 }
 
+# oxenstored's access log(s) into $PVSR_OUT/xenstore (--xs-snoop).
+copy_access_log() {
+	mkdir -p "$PVSR_OUT/xenstore" &&
+	ls -l /var/log/xen/xenstored-access.log* &&
+	cp /var/log/xen/xenstored-access.log* "$PVSR_OUT/xenstore/"
+}
+
 run_scenario() {
 	result scenario "$1"
 	mark "scenario-start $1"
@@ -339,6 +346,7 @@ run_scenario() {
 	step xl-dmesg xl dmesg
 	step dom0-dmesg dmesg
 	step xl-guest-log xl_guest_logs
+	[ "${XS_SNOOP:-0}" = 1 ] && step xs-access-log copy_access_log
 	result scenario_rc "$_src"
 	mark "scenario-end $1 rc=$_src"
 	return $_src

@@ -80,7 +80,18 @@ class XenCore:
             self.m = mmap.mmap(self.f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as e:
             raise CoreError("opening the dump %s: %s" % (path, e))
-        m = self.m
+        try:
+            self._parse()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        self.m.close()
+        self.f.close()
+
+    def _parse(self):
+        m, path = self.m, self.path
         if m[:4] != b"\x7fELF" or m[4] != 2:
             raise CoreError("%s is not a 64-bit ELF file (not an xl dump-core?)" % path)
         (self.e_type, self.e_machine, _, _, _, shoff, _, _, _, _, shentsize, shnum,
@@ -386,6 +397,13 @@ def run_gdb(elf, req):
 def read(core_path, elf, last_events=32):
     """Everything the report says, as one dict."""
     core = XenCore(core_path)
+    try:
+        return _read(core, core_path, elf, last_events)
+    finally:
+        core.close()
+
+
+def _read(core, core_path, elf, last_events):
     lay = run_gdb(elf, {"op": "layout"})["vcpu_guest_context"]
     ctxs = core.contexts(lay)
     text, loads = elf_image(elf)

@@ -773,6 +773,8 @@ def run(args):
     r.judge()
     r.read_cores()
     r.read_xs_snoop()
+    # A core or snoop that cannot be read fails the run, loudly.
+    r.passed = r.passed and not r.errors
     r.build_backtrace()
     total = progress.elapsed()
     d = r.to_json(total)

@@ -229,5 +229,20 @@ class CoreReaderTest(unittest.TestCase):
             core.read(ELF, ELF)
 
 
+class CoreCliTest(unittest.TestCase):
+    TOOL = os.path.join(HERE, "..", "pvsr-core")
+
+    def test_help(self):
+        p = subprocess.run([self.TOOL, "--help"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("--guest ELF", p.stdout)
+
+    def test_unreadable_dump_is_exit_1_with_the_reason(self):
+        p = subprocess.run([self.TOOL, "/nonexistent.core", "--guest", ELF],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("opening the dump /nonexistent.core", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

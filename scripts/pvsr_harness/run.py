@@ -617,6 +617,8 @@ class Run:
         self.note("xenstore snoop: %d line(s) for domain(s) %s in %s" % (
             self.xs_snoop["lines"], ",".join(map(str, domids)),
             rel(self.xs_snoop["file"])))
+        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles):
+            self.fail(p)
 
     def build_backtrace(self):
         """A failed run's one backtrace across guest, pvsr, dom0 and xl."""

@@ -147,10 +147,66 @@ def snoop(logdir, domids, out_path):
     return {"file": out_path, "lines": len(recs),
             "errors": sum(1 for r in recs if r.get("errors")),
             "control_shutdown_writes": [
-                {"who": who(r["conn"], domids), "value": r.get("value"), "tx": r["tx"]}
-                for r in recs if r["op"] == "write"
-                and r.get("path", "").endswith("/control/shutdown")],
-            "watch_events": sum(1 for r in recs if r["op"] == "w event")}
+                {"time": r["time"], "who": who(r["conn"], domids),
+                 "value": r.get("value"), "tx": r["tx"]}
+                for r in recs if _is_control(r) and r["op"] == "write"],
+            "watch_events": sum(1 for r in recs if r["op"] == "w event"),
+            "cycles": per_cycle(recs, domids)}
+
+
+def _is_control(r):
+    p = r.get("path") or ""
+    return p == "control/shutdown" or p.endswith("/control/shutdown")
+
+
+def per_cycle(recs, domids):
+    """For each dom0 write of 'suspend' to control/shutdown (one per
+    toolstack cycle): when, the guest's acknowledgement (its write of ''
+    to the node), and the guest's watch registrations and watch events
+    until the next request."""
+    guest = {"D%d" % d for d in domids}
+    out = []
+    for r in recs:
+        if r["conn"] not in guest and r["op"] == "write" and _is_control(r) \
+                and r.get("value") == "suspend":
+            out.append({"cycle": len(out) + 1, "request": r["time"], "ack": None,
+                        "ack_tx": None, "guest_watches": 0, "guest_watch_events": 0})
+            continue
+        if not out or r["conn"] not in guest:
+            continue
+        c = out[-1]
+        if r["op"] == "write" and _is_control(r) and r.get("value") == "" \
+                and c["ack"] is None and not r.get("errors"):
+            c["ack"], c["ack_tx"] = r["time"], r["tx"]
+        elif r["op"] == "watch":
+            c["guest_watches"] += 1
+        elif r["op"] == "w event":
+            c["guest_watch_events"] += 1
+    return out
+
+
+def problems(summary, scenario, cycles):
+    """What the snoop must show for a suspend scenario: each cycle's
+    request, the guest's acknowledgement and watch events, and after a
+    real resume (restore, migrate) the watches registered again."""
+    if scenario not in ("save-restore", "checkpoint", "migrate"):
+        return []
+    out = []
+    got = summary["cycles"]
+    if len(got) < cycles:
+        out.append("xenstore snoop: %d control/shutdown 'suspend' request(s) from "
+                   "dom0 for %d cycle(s)" % (len(got), cycles))
+    for c in got[:cycles]:
+        if c["ack"] is None:
+            out.append("xenstore snoop: cycle %d: the guest never acknowledged the "
+                       "request (no write of '' to control/shutdown)" % c["cycle"])
+        if not c["guest_watch_events"]:
+            out.append("xenstore snoop: cycle %d: no watch event for the guest"
+                       % c["cycle"])
+        if scenario != "checkpoint" and not c["guest_watches"]:
+            out.append("xenstore snoop: cycle %d: the guest registered no watch "
+                       "after the resume" % c["cycle"])
+    return out
 
 
 def cycles(snoop_path):

@@ -57,6 +57,22 @@ class SnoopTest(unittest.TestCase):
         self.assertEqual(s["watch_events"], 2)
         self.assertEqual([w["value"] for w in s["control_shutdown_writes"]],
                          ["suspend", ""])
+        (c,) = s["cycles"]
+        self.assertEqual((c["request"], c["ack"], c["ack_tx"]),
+                         ("04:00:02.000", "04:00:02.011", 4))
+        self.assertEqual((c["guest_watches"], c["guest_watch_events"]), (1, 1))
+        self.assertEqual(snoop.problems(s, "save-restore", 1), [])
+        self.assertEqual(snoop.problems(s, "boot", 1), [])
+        self.assertEqual(len(snoop.problems(s, "save-restore", 2)), 1)
+
+    def test_problems_name_the_missing_ack_and_watches(self):
+        s = {"cycles": [{"cycle": 1, "request": "t", "ack": None, "ack_tx": None,
+                         "guest_watches": 0, "guest_watch_events": 0}]}
+        p = snoop.problems(s, "save-restore", 1)
+        self.assertEqual(len(p), 3, p)
+        self.assertIn("never acknowledged", p[0])
+        # a checkpoint keeps its watches: none registered again is right
+        self.assertEqual(len(snoop.problems(s, "checkpoint", 1)), 2)
 
     def test_no_log_is_an_error(self):
         with tempfile.TemporaryDirectory() as d:

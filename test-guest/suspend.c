@@ -132,12 +132,16 @@ static unsigned long arch_mfn_to_pfn(unsigned long mfn)
  * the barrier; it spins here, events masked, for the core reader to find.
  * The boot checks' own suspends are left alone.
  */
-static bool never_park_released; /* never set */
+/*
+ * Never set; not static, so that the compiler cannot prove never_park()
+ * endless and turn its call into a jump: the park handler keeps a frame
+ * of its own in the backtrace.
+ */
+bool guest_never_park_released;
 
-/* Returns in principle, so that its caller keeps a frame of its own. */
 static noinline void never_park(void)
 {
-	while (!__atomic_load_n(&never_park_released, __ATOMIC_RELAXED))
+	while (!__atomic_load_n(&guest_never_park_released, __ATOMIC_RELAXED))
 		asm volatile("pause" ::: "memory");
 }
 

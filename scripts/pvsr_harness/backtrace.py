@@ -136,6 +136,13 @@ def _step_running(steps, result):
             if s["rc"] != 0 and not _COLLECT.match(s["name"]):
                 failed = s
                 break
+    if failed is None:
+        # Nothing failed in dom0 (a wait that saw the guest crash ends
+        # well): the last step before dom0 started collecting evidence.
+        for s in steps:
+            if _COLLECT.match(s["name"]):
+                break
+            failed = s
     op = None
     for s in steps:
         if failed is not None and s["n"] > failed["n"]:

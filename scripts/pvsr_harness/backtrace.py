@@ -14,9 +14,11 @@
   4. the toolstack's error lines from those steps and xl's guest log.
 """
 import bisect
+import os
 import re
 import subprocess
 
+from .common import REPO_ROOT
 from .ktap import strip_prefix
 
 _HEAD = re.compile(r"\*\*\* (PANIC on vCPU (\d+): .*|FATAL: .* on vCPU (\d+).*)$")
@@ -117,7 +119,8 @@ class Symbols:
                 f, _, ln = lines[i].rpartition(":")
                 ln = ln.split()[0] if ln else ""
                 if f and f != "??" and ln.isdigit() and ln != "0":
-                    d["file"], d["line"] = f, int(ln)
+                    d["file"], d["line"] = os.path.relpath(f, REPO_ROOT) \
+                        if f.startswith(REPO_ROOT + os.sep) else f, int(ln)
             out.append(d)
         return out
 

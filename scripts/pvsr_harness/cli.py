@@ -100,7 +100,7 @@ def build_parser():
                    "events, and dom0's about it) into the logs folder")
     r.add_argument("--stall-dump", type=int, default=5, metavar="S",
                    help="dump the guest's core (xl dump-core) once if it has not "
-                   "suspended S s after a save/checkpoint/migrate began; 0: never "
+                   "suspended S s after an xl save or save -c began; 0: never "
                    "(default %(default)s, under pvsr's 10 s park timeout)")
     r.add_argument("--dom0-initrd", choices=("pvsr", "debian"), default="pvsr",
                    help="dom0 initramfs: pvsr's small one (default) or Debian's")

@@ -258,12 +258,33 @@ class GuestMemory:
         return None if b is None else struct.unpack("<Q", b)[0]
 
 
+def leaf_caller(mem, regs, text_range):
+    """The return address at [rsp] if the innermost function built no
+    frame (a leaf; gcc leaves them frameless): it must point just after a
+    `call rel32` whose target lies at or below rip, within 4 KiB."""
+    lo, hi = text_range
+    ret = mem.u64(regs["rsp"])
+    if ret is None or not lo + 5 <= ret < hi:
+        return None
+    insn = mem.read(ret - 5, 5)
+    if insn is None or insn[0] != 0xE8:
+        return None
+    target = (ret + struct.unpack("<i", insn[1:])[0]) & (2 ** 64 - 1)
+    if target <= regs["rip"] < target + 4096:
+        return ret
+    return None
+
+
 def backtrace(mem, regs, text_range):
     """Frame-pointer walk: [(pc, is_return_address)]. Stops at a frame
-    pointer that is 0, unreadable, not rising, or a pc outside the text."""
+    pointer that is 0, unreadable, not rising, or a pc outside the text.
+    A frameless leaf at the top gets its caller from [rsp]."""
     frames = [(regs["rip"], False)]
     rbp = regs["rbp"]
     lo, hi = text_range
+    leaf = leaf_caller(mem, regs, text_range)
+    if leaf is not None and leaf != mem.u64(rbp + 8 if rbp else 0):
+        frames.append((leaf, True))
     seen = set()
     while rbp and len(frames) < MAX_FRAMES and rbp not in seen:
         seen.add(rbp)
@@ -444,6 +465,10 @@ def _read(core, core_path, elf, last_events):
         v["backtrace"] = []
         for n, (a, call) in enumerate(frames[c["index"]]):
             s = dict(sym.get(("call:%#x" if call else "%#x") % a, {"addr": a}))
+            # A call never returns to a function's first byte: the walk
+            # left the stack (e.g. past an entry stub's trap frame).
+            if call and s.get("offset") == 0:
+                break
             s["frame"] = n
             v["backtrace"].append(s)
         vcpus.append(v)

@@ -208,17 +208,3 @@ def problems(summary, scenario, cycles):
                        "after the resume" % c["cycle"])
     return out
 
-
-def cycles(snoop_path):
-    """xenstore-snoop.log -> {cycle: [line]}: cycle K starts at the K-th
-    write of "suspend" to control/shutdown (cycle 0: everything before)."""
-    out, k = {0: []}, 0
-    with open(snoop_path, errors="replace") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            if "/control/shutdown = 'suspend'" in line and " dom0(" in line:
-                k += 1
-                out[k] = []
-            out[k].append(line.rstrip("\n"))
-    return out

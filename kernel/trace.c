@@ -5,22 +5,11 @@
 #include "kernel/pvsr.h"
 #include "kernel/trace.h"
 
+/* In enum order: the enum is made from the same lines (trace.h). */
 static const char *const kind_names[PVSR_TR_KIND_COUNT] = {
-	[PVSR_TR_BEGIN] = "begin",
-	[PVSR_TR_PARK_SENT] = "park-sent",
-	[PVSR_TR_PARKED] = "parked",
-	[PVSR_TR_DOWN] = "down",
-	[PVSR_TR_HOOKS_DOWN] = "hooks-down",
-	[PVSR_TR_CLOSED] = "channels-closed",
-	[PVSR_TR_PRE_SUSPEND] = "pre-suspend",
-	[PVSR_TR_RETURNED] = "hypercall-returned",
-	[PVSR_TR_POST_SUSPEND] = "post-suspend",
-	[PVSR_TR_VCPU_UP] = "vcpu-up",
-	[PVSR_TR_RESUMED] = "resumed",
-	[PVSR_TR_RELEASED] = "released",
-	[PVSR_TR_END] = "end",
-	[PVSR_TR_DEFERRED] = "deferred",
-	[PVSR_TR_PREPARED] = "prepared",
+#define PVSR_TRACE_EVENT(id, name, doc) name,
+#include "kernel/trace_events.h"
+#undef PVSR_TRACE_EVENT
 };
 
 const char *pvsr_trace_kind_name(enum pvsr_trace_kind kind)

@@ -13,22 +13,11 @@
 
 #define PVSR_TRACE_EVENTS 512
 
+/* One per line of kernel/trace_events.h: PVSR_TR_BEGIN, ... */
 enum pvsr_trace_kind {
-	PVSR_TR_BEGIN, /* vCPU 0: suspend requested */
-	PVSR_TR_PARK_SENT, /* vCPU 0: park IPI to arg (re-poke if > 0) */
-	PVSR_TR_PARKED, /* vCPU v: context saved, spinning */
-	PVSR_TR_DOWN, /* vCPU 0: arg is down */
-	PVSR_TR_HOOKS_DOWN, /* vCPU 0: suspend hooks done */
-	PVSR_TR_CLOSED, /* vCPU 0: channels closed */
-	PVSR_TR_PRE_SUSPEND, /* vCPU 0: start_info/shared_info ready */
-	PVSR_TR_RETURNED, /* vCPU 0: hypercall returned arg */
-	PVSR_TR_POST_SUSPEND, /* vCPU 0: shared_info, P2M, vcpu_info */
-	PVSR_TR_VCPU_UP, /* vCPU 0: arg brought up */
-	PVSR_TR_RESUMED, /* vCPU v: per-vCPU resume done */
-	PVSR_TR_RELEASED, /* vCPU 0: barrier released */
-	PVSR_TR_END, /* vCPU 0: pvsr_suspend returns arg */
-	PVSR_TR_DEFERRED, /* vCPU v: park IPI let pass inside a hypercall */
-	PVSR_TR_PREPARED, /* vCPU 0: events-on suspend hooks done */
+#define PVSR_TRACE_EVENT(id, name, doc) PVSR_TR_##id,
+#include "kernel/trace_events.h"
+#undef PVSR_TRACE_EVENT
 	PVSR_TR_KIND_COUNT
 };
 

@@ -5,6 +5,8 @@
  * nothing.
  */
 #include <kunit/test.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 
 #include "kernel/pvsr.h"
 #include "kernel/trace.h"
@@ -76,11 +78,51 @@ static void trace_kinds_have_distinct_names(struct kunit *test)
 			   "unknown");
 }
 
+#define BENCH_EVENTS (1U << 22)
+
+/*
+ * The cost of a trace point, for docs/benchmarks.md (a measurement, not
+ * a pass/fail threshold): pvsr_trace_event() with no buffer attached, as
+ * every suspend runs unless the kernel asks for a trace, and attached.
+ * Printed as "# pvsr-bench ..." lines (picoseconds per event).
+ */
+static void trace_point_cost(struct kunit *test)
+{
+	unsigned int i;
+	u64 t0, off_ns, on_ns;
+
+	pvsr_trace_reset(&buf);
+	pvsr_trace_attach(&p, NULL);
+	t0 = ktime_get_ns();
+	for (i = 0; i < BENCH_EVENTS; i++)
+		pvsr_trace_event(&p, 1, PVSR_TR_PARKED, i);
+	off_ns = ktime_get_ns() - t0;
+	KUNIT_EXPECT_EQ(test, pvsr_trace_count(&buf), 0U);
+
+	pvsr_trace_attach(&p, &buf);
+	t0 = ktime_get_ns();
+	for (i = 0; i < BENCH_EVENTS; i++) {
+		if (!(i % PVSR_TRACE_EVENTS))
+			pvsr_trace_reset(&buf);
+		pvsr_trace_event(&p, 1, PVSR_TR_PARKED, i);
+	}
+	on_ns = ktime_get_ns() - t0;
+	KUNIT_EXPECT_EQ(test, pvsr_trace_dropped(&buf), 0U);
+	pvsr_trace_attach(&p, NULL);
+
+	kunit_info(
+		test,
+		"# pvsr-bench trace_point disabled_ps=%llu enabled_ps=%llu events=%u\n",
+		div_u64(off_ns * 1000, BENCH_EVENTS),
+		div_u64(on_ns * 1000, BENCH_EVENTS), BENCH_EVENTS);
+}
+
 static struct kunit_case trace_cases[] = {
 	KUNIT_CASE(trace_detached_records_nothing),
 	KUNIT_CASE(trace_keeps_events_in_order),
 	KUNIT_CASE(trace_full_buffer_counts_drops),
 	KUNIT_CASE(trace_kinds_have_distinct_names),
+	KUNIT_CASE(trace_point_cost),
 	{}
 };
 

@@ -9,6 +9,7 @@
 #include "test-guest/events.h"
 #include "test-guest/time.h"
 #include "test-guest/workload.h"
+#include "test-guest/control.h"
 #include "kernel/trace.h"
 #include "hypercall/hypercall.h"
 
@@ -58,6 +59,17 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 	long rc;
 	int err;
 
+#ifdef PVSR_SELFTEST_PANIC_AFTER_HYPERCALL
+	/*
+	 * Self-test (scripts/harness selftest --e2e): vCPU 0's own resume
+	 * fails in the new domain, so pvsr panics after the hypercall and
+	 * the harness must produce a backtrace record across guest and dom0.
+	 */
+	if (kind == PVSR_RESUME_NEW_DOMAIN && vcpu == 0)
+		return pvsr_fail(detail, PVSR_E_TIMER, PVSR_STEP_REBIND, 0,
+				 __HYPERVISOR_vcpu_op,
+				 VCPUOP_stop_periodic_timer, -5);
+#endif
 	if (kind == PVSR_RESUME_NEW_DOMAIN) {
 		if (vcpu == 0) {
 			__atomic_add_fetch(&domain_generation, 1,
@@ -88,6 +100,12 @@ static int op_vcpu_resume(unsigned int vcpu, enum pvsr_resume_kind kind,
 static __noreturn void op_panic(const char *what,
 				const struct pvsr_error_detail *d)
 {
+	/* The detail for the harness's backtrace record (backtrace.py). */
+	console_printf(
+		"# pvsr-panic generation=%u code=%s step=%s vcpu=%d hypercall=%d subop=%d xen_errno=%ld port=%u hook=%s\n",
+		guest_pvsr.generation, pvsr_strerror(d->code),
+		pvsr_step_name(d->step), d->vcpu, d->hypercall, d->subop,
+		d->xen_errno, d->port, d->hook ? d->hook : "-");
 	panic("pvsr: %s: %s (step %s, vCPU %d, hypercall %d/%d, Xen %ld)", what,
 	      pvsr_strerror(d->code), pvsr_step_name(d->step), d->vcpu,
 	      d->hypercall, d->subop, d->xen_errno);
@@ -115,6 +133,38 @@ static unsigned long arch_mfn_to_pfn(unsigned long mfn)
 	return mfn_to_pfn(mfn);
 }
 
+#ifdef PVSR_SELFTEST_NEVER_PARK
+/*
+ * Self-test (scripts/harness selftest --e2e): vCPU PVSR_SELFTEST_NEVER_PARK
+ * takes the park IPI of a toolstack's suspend request but never reaches
+ * the barrier; it spins here, events masked, for the core reader to find.
+ * The boot checks' own suspends are left alone.
+ */
+/*
+ * Never set; not static, so that the compiler cannot prove never_park()
+ * endless and turn its call into a jump: the park handler keeps a frame
+ * of its own in the backtrace.
+ */
+bool guest_never_park_released;
+
+static noinline void never_park(void)
+{
+	while (!__atomic_load_n(&guest_never_park_released, __ATOMIC_RELAXED))
+		asm volatile("pause" ::: "memory");
+}
+
+static void selftest_never_park(void)
+{
+	if (this_cpu()->id == PVSR_SELFTEST_NEVER_PARK &&
+	    control_state()->active == PVSR_CONTROL_SUSPEND)
+		never_park();
+}
+#else
+static inline void selftest_never_park(void)
+{
+}
+#endif
+
 void guest_park_handler(evtchn_port_t port, void *data)
 {
 	struct guest_cpu *cpu = this_cpu();
@@ -123,6 +173,7 @@ void guest_park_handler(evtchn_port_t port, void *data)
 
 	(void)port;
 	(void)data;
+	selftest_never_park();
 	res = pvsr_park_this_vcpu(&guest_pvsr, cpu->upcall_pc);
 	if (res == PVSR_PARK_DEFERRED)
 		__atomic_add_fetch(&cpu->parks_deferred, 1, __ATOMIC_RELEASE);

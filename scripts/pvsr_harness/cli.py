@@ -146,6 +146,14 @@ def build_parser():
                    help="guest ramdisk (for a Linux PV guest; the harness's own "
                    "plumbing self-test uses one)")
     r.add_argument("--cache", default=DEFAULT_CACHE, help="cache folder (default %(default)s)")
+    r.add_argument("--xs-snoop", action="store_true",
+                   help="turn on oxenstored's full access log in dom0 and write "
+                   "xenstore-snoop.log (the guest's xenstore requests and watch "
+                   "events, and dom0's about it) into the logs folder")
+    r.add_argument("--stall-dump", type=int, default=5, metavar="S",
+                   help="dump the guest's core (xl dump-core) once if it has not "
+                   "suspended S s after an xl save or save -c began; 0: never "
+                   "(default %(default)s, under pvsr's 10 s park timeout)")
     r.add_argument("--dom0-initrd", choices=("pvsr", "debian"), default="pvsr",
                    help="dom0 initramfs: pvsr's small one (default) or Debian's")
     r.set_defaults(func=cmd_run)

@@ -16,10 +16,15 @@ from . import xlcfg
 
 DOM0_JOB = "/job"
 SAVE_DIR = "/var/lib/pvsr"     # on dom0's ext4 root: save images need room
+# Seconds after which a guest asked to suspend and still running is dumped
+# (xl dump-core) while it hangs: under pvsr's park timeout (10 s), so a
+# vCPU that never parks is caught with the barrier still holding.
+STALL_DUMP_S = 5
 
 
 def job_script(scenario, vcpus, cycles, guest_timeout, state_timeout,
-               jobdir=DOM0_JOB, save_dir=SAVE_DIR):
+               jobdir=DOM0_JOB, save_dir=SAVE_DIR, stall_dump=STALL_DUMP_S,
+               xs_snoop=False):
     if scenario not in xlcfg.SCENARIOS:
         raise ValueError("unknown scenario %r" % scenario)
     return """\
@@ -35,11 +40,14 @@ CYCLES={cycles}
 GUEST_TIMEOUT={guest_timeout}
 STATE_TIMEOUT={state_timeout}
 SAVE_DIR={save_dir}
+STALL_DUMP={stall_dump}
+XS_SNOOP={xs_snoop}
 . {job}/scenarios.sh
 run_scenario {scenario}
 """.format(scenario=scenario, vcpus=int(vcpus), cycles=int(cycles),
            guest_timeout=int(guest_timeout), state_timeout=int(state_timeout),
-           job=jobdir, name=xlcfg.GUEST_NAME, save_dir=save_dir)
+           job=jobdir, name=xlcfg.GUEST_NAME, save_dir=save_dir,
+           stall_dump=int(stall_dump), xs_snoop=1 if xs_snoop else 0)
 
 
 def write_symbol_map(kernel, path):
@@ -56,7 +64,8 @@ def write_symbol_map(kernel, path):
 
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
-            state_timeout, guest_args=(), ramdisk=None):
+            state_timeout, guest_args=(), ramdisk=None, stall_dump=STALL_DUMP_S,
+            xs_snoop_conf=None):
     """Fill jobdir; return the xl config text."""
     os.makedirs(os.path.join(jobdir, "out", "console"), exist_ok=True)
     for name in sorted(os.listdir(DOM0_JOB_DIR)):
@@ -64,6 +73,13 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
         shutil.copyfile(os.path.join(DOM0_JOB_DIR, name), dst)
         os.chmod(dst, 0o755 if name.endswith(".sh") else 0o644)
     shutil.copyfile(kernel, os.path.join(jobdir, "pvsr-guest"))
+    # dom0's init starts oxenstored with this config if it is there.
+    conf = os.path.join(jobdir, "oxenstored.conf")
+    if xs_snoop_conf is not None:
+        with open(conf, "w") as f:
+            f.write(xs_snoop_conf)
+    elif os.path.exists(conf):
+        os.unlink(conf)
     write_symbol_map(kernel, os.path.join(jobdir, "pvsr-guest.map"))
     if ramdisk:
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
@@ -75,7 +91,8 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)
     with open(os.path.join(jobdir, "job.sh"), "w") as f:
-        f.write(job_script(scenario, vcpus, cycles, guest_timeout, state_timeout))
+        f.write(job_script(scenario, vcpus, cycles, guest_timeout, state_timeout,
+                           stall_dump=stall_dump, xs_snoop=xs_snoop_conf is not None))
     os.chmod(os.path.join(jobdir, "job.sh"), 0o755)
     return cfg
 

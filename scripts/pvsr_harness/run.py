@@ -19,9 +19,12 @@ import threading
 import time
 
 from .common import HarnessError, Progress, REPO_ROOT, rel
+from . import backtrace as btmod
+from . import core as coremod
 from . import cycles as cyclesmod
 from . import job as jobmod
 from . import ktap
+from . import snoop as snoopmod
 from .setup import Cache, DOM0_INIT
 from .xlcfg import GUEST_NAME
 
@@ -287,9 +290,19 @@ class Run:
         if os.path.exists(os.path.join(self.logs, "out")):
             shutil.rmtree(os.path.join(self.logs, "out"))
         os.makedirs(self.logs, exist_ok=True)
+        xs_conf = None
+        if getattr(a, "xs_snoop", False):
+            base = os.path.join(self.cache.rootfs, "etc", "xen", "oxenstored.conf")
+            try:
+                with open(base) as f:
+                    xs_conf = snoopmod.config(f.read())
+            except OSError as e:
+                raise HarnessError("--xs-snoop: cannot read dom0's %s: %s" % (base, e))
         self.cfg = jobmod.prepare(self.logs, kernel, a.scenario, a.vcpus, a.memory,
                                   a.cycles, a.guest_timeout, a.guest_timeout,
-                                  a.guest_arg, ramdisk=a.ramdisk)
+                                  a.guest_arg, ramdisk=a.ramdisk,
+                                  stall_dump=getattr(a, "stall_dump", jobmod.STALL_DUMP_S),
+                                  xs_snoop_conf=xs_conf)
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
                                 initrd=a.dom0_initrd)
@@ -563,11 +576,76 @@ class Run:
                       % (d["value"], d.get("node", "?")))
         return d
 
+    def read_cores(self):
+        """The guest cores dom0 dumped (crash, hang, stall in a suspend):
+        scripts/pvsr-core's report of each into the logs folder."""
+        self.cores = []
+        if not coremod.cores_in(self.logs):
+            return
+        self.note("reading %d guest core dump(s) with pvsr-core"
+                  % len(coremod.cores_in(self.logs)))
+        # The copy dom0 ran (the build folder may have changed since).
+        self.cores = coremod.harness_reports(self.logs,
+                                             os.path.join(self.logs, "pvsr-guest"),
+                                             keep_cores=not self.passed)
+        for c in self.cores:
+            if "error" in c:
+                self.fail("core reader: " + c["error"])
+
+    def read_xs_snoop(self):
+        """--xs-snoop: dom0 copied oxenstored's access log(s) into
+        out/xenstore/; keep the guest's part as xenstore-snoop.log."""
+        self.xs_snoop = None
+        if not getattr(self.args, "xs_snoop", False):
+            return
+        domids = []
+        for s in self.steps:
+            if s["name"] == "domid":
+                v = _read(s["output"]).strip()
+                if v.isdigit() and int(v) not in domids:
+                    domids.append(int(v))
+        if not domids:
+            self.fail("--xs-snoop: the guest never had a domain id")
+            return
+        try:
+            self.xs_snoop = snoopmod.snoop(os.path.join(self.logs, "out", "xenstore"),
+                                           domids,
+                                           os.path.join(self.logs, "xenstore-snoop.log"))
+        except (OSError, ValueError) as e:
+            self.fail("--xs-snoop: %s" % e)
+            return
+        self.note("xenstore snoop: %d line(s) for domain(s) %s in %s" % (
+            self.xs_snoop["lines"], ",".join(map(str, domids)),
+            rel(self.xs_snoop["file"])))
+        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles):
+            self.fail(p)
+
+    def build_backtrace(self):
+        """A failed run's one backtrace across guest, pvsr, dom0 and xl."""
+        self.backtrace = None
+        if self.passed:
+            return
+        step = {s["name"]: s for s in self.steps}
+        xl_log = _read(step["xl-guest-log"]["output"]) if "xl-guest-log" in step else ""
+        try:
+            self.backtrace = btmod.build(
+                [_read(p) for p in self.guest_logs], self.steps, self.result,
+                os.path.join(self.logs, "pvsr-guest"),
+                os.path.join(self.logs, "out", "commands.log"), self.cores, xl_log)
+        except RuntimeError as e:
+            self.fail("backtrace record: %s" % e)
+
     def report_failure(self):
         p = self.progress
         p("FAILED: " + self.errors[0] if self.errors else "FAILED")
         for e in self.errors[1:]:
             p("  also: " + e)
+        if getattr(self, "backtrace", None):
+            print("\n".join(btmod.lines(self.backtrace)))
+        for c in getattr(self, "cores", []):
+            print("---- guest core %s: %s ----" % (
+                c["tag"], rel(c["report"]) if "report" in c else "unreadable"))
+            print("\n".join(c.get("summary") or [c.get("error", "")]))
         if self.guest_logs:
             for path in self.guest_logs:
                 lines = _tail(path, 40)
@@ -695,8 +773,18 @@ def run(args):
         r.stop_qemu("harness exiting")
         signal.signal(signal.SIGTERM, old_term)
     r.judge()
+    r.read_cores()
+    r.read_xs_snoop()
+    # A core or snoop that cannot be read fails the run, loudly.
+    r.passed = r.passed and not r.errors
+    r.build_backtrace()
     total = progress.elapsed()
     d = r.to_json(total)
+    d["cores"] = r.cores
+    if r.backtrace:
+        d["backtrace"] = r.backtrace
+    if r.xs_snoop is not None:
+        d["xs_snoop"] = r.xs_snoop
     for path in filter(None, [os.path.join(r.logs, "result.json"), args.json]):
         with open(path, "w") as f:
             json.dump(d, f, indent=2)

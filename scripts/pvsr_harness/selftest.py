@@ -4,7 +4,7 @@
 Offline by default: KTAP and pvsr-report parsers, xl config, job scripts
 (run by /bin/sh with fake xl tools), verdicts and JSON, argument errors.
 --e2e adds test_e2e.py: deliberately broken guests that must make a real
-run under Xen fail (five QEMU runs, about 3 minutes). --linux-domu adds
+run under Xen fail (seven QEMU runs, about 6 minutes). --linux-domu adds
 test_e2e_linux.py: save-restore, checkpoint and migrate driven with a Linux
 PV domU, evidence about the harness's plumbing only (three more runs; the
 pvsr guest runs those scenarios itself in `make check`).

@@ -34,7 +34,10 @@ from .common import (DOM0_DIR, DOM0_ROOTFS_DIR, HarnessError, XEN_LIBDIR, XEN_PA
 SETUP_FORMAT = 1
 SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
-HOST_PACKAGES = ("qemu-system-x86", "debootstrap", "e2fsprogs", "gzip")
+# gdb and binutils: the core reader (core.py) reads the guest's DWARF and
+# symbols when a run dumps a guest's core.
+HOST_PACKAGES = ("qemu-system-x86", "debootstrap", "e2fsprogs", "gzip", "gdb",
+                 "binutils")
 DOM0_PACKAGES = (
     "xen-hypervisor-4.17-amd64", "xen-utils-4.17", "xenstore-utils",
     "linux-image-amd64", "initramfs-tools", "busybox", "kmod", "udev",

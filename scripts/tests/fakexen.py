@@ -5,7 +5,8 @@ Only for testing the harness's own shell and bookkeeping: it proves nothing
 about Xen. MODE (in FAKE_XEN_MODE) picks what the "guest" does once unpaused:
 poweroff, crash, hang, create-fails (boot); running, save-fails (the
 scenarios that drive a running guest through xenstore states); no-report
-(running, but it prints no pvsr-report lines); bogus-silent, bogus-acked
+(running, but it prints no pvsr-report lines); save-stalls (xl save
+waits 2 s for a guest that never suspends, then fails); bogus-silent, bogus-acked
 (running, but an unknown control/shutdown value is not reported, or is
 cleared); not-ready (boot checks failed: state "failed"). The "guest"
 prints its pvsr-report lines (2 vCPUs) after every resume, twice into
@@ -49,7 +50,7 @@ unpause)
 		[ "$FAKE_XEN_MODE" = stays-shutdown ] && echo 0 > "$d/reason" || echo 1 > "$d/reason"
 		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nok 2 boot_b\n' \
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
-	running|save-fails|no-report|bogus-*)
+	running|save-fails|save-stalls|no-report|bogus-*)
 		echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
 	not-ready) echo "r-----" > "$d/state"; echo failed > "$d/xs" ;;
 	esac ;;
@@ -57,6 +58,8 @@ save)
 	# xl save [-c] NAME FILE: the "guest" resumes and checks itself
 	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
 	[ "$FAKE_XEN_MODE" = save-fails ] && exit 1
+	# the guest never suspends: xl gives up after a while
+	[ "$FAKE_XEN_MODE" = save-stalls ] && { sleep 2; exit 1; }
 	if [ "$2" = -c ]; then
 		report "$n" 1; echo "resumed $n" > "$d/xs"
 	else
@@ -77,6 +80,7 @@ list)
 	[ -f "$d/state" ] && echo "pvsr-guest 7 128 1 $(cat "$d/state") 1.0 uuid $(cat "$d/reason" 2>/dev/null || echo -) -"
 	true ;;
 dmesg) echo "(XEN) fake xen log" ;;
+dump-core) [ -f "$d/state" ] || exit 1; echo "fake core of $2" > "$3" ;;
 destroy) rm -f "$d/state" ;;
 *) echo "fake xl: $1 ok" ;;
 esac
@@ -142,7 +146,8 @@ def make_fake_bin(tmp):
     return bindir
 
 
-def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1):
+def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1,
+            stall_dump=jobmod.STALL_DUMP_S):
     """Lay out a job folder in tmp (as the harness does) and run job.sh with
     the fake tools; returns (exit status, jobdir)."""
     jobdir = os.path.join(tmp, "job")
@@ -154,7 +159,8 @@ def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1):
         f.write('name = "pvsr-guest"\n')
     with open(os.path.join(jobdir, "job.sh"), "w") as f:
         f.write(jobmod.job_script(scenario, vcpus, cycles, guest_timeout, guest_timeout,
-                                  jobdir=jobdir, save_dir=os.path.join(tmp, "save")))
+                                  jobdir=jobdir, save_dir=os.path.join(tmp, "save"),
+                                  stall_dump=stall_dump))
     fake = os.path.join(tmp, "fake")
     os.makedirs(fake, exist_ok=True)
     env = dict(os.environ, PATH=make_fake_bin(tmp) + ":" + os.environ["PATH"],

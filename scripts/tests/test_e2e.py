@@ -22,6 +22,10 @@ Deliberately broken guests, each built with one fault-injection define
                                    mmu_update batch, which Xen re-issues
                                    in the new domain with old MFNs:
                                    resume_1_preempted_hypercall fails;
+  PVSR_SELFTEST_NEVER_PARK=1       vCPU 1 never reaches the barrier: the
+                                   core reader must name it, barrier holding;
+  PVSR_SELFTEST_PANIC_AFTER_HYPERCALL  a panic in the new domain: the
+                                   backtrace record must hold guest frames;
 and two tiny guests (a crash, a silent spin). `harness run` must exit 1
 (the guest failed, not the infrastructure) and say why in its JSON: the
 proof that a failing guest cannot read as a pass.
@@ -64,6 +68,7 @@ def harness_run(kernel, outdir, *extra, scenario="boot"):
             proc.kill()
             proc.wait()
     tail = "\n".join(lines[-30:])
+    harness_run.output = "\n".join(lines)     # all of it, for tests that need more
     d = None
     if os.path.exists(jpath):
         with open(jpath) as f:
@@ -229,3 +234,68 @@ class TinyGuestsFail(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CoreReaderAndBacktrace(unittest.TestCase):
+    """A guest whose vCPU 1 never parks (PVSR_SELFTEST_NEVER_PARK=1) and
+    one that panics after the suspend hypercall
+    (PVSR_SELFTEST_PANIC_AFTER_HYPERCALL): the run fails, and the logs must
+    hold a core-reader report naming the stuck vCPU with its backtrace and
+    the barrier holding, and a backtrace record across guest and dom0."""
+
+    def test_never_parking_vcpu_is_named_by_the_core_reader(self):
+        kernel, out = build_broken("neverpark", "PVSR_SELFTEST_NEVER_PARK")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2", "--cycles", "1",
+                                  "--memory", "64", "--guest-timeout", "120",
+                                  scenario="save-restore")
+        self.assertEqual(rc, 1, tail)
+        self.assertIs(d["passed"], False)
+        cores = {c["tag"]: c for c in d.get("cores", [])}
+        self.assertIn("stall-save-1", cores, tail)
+        stall = cores["stall-save-1"]
+        self.assertNotIn("error", stall, stall)
+        self.assertEqual(stall["not_parked"], [1], stall)
+        self.assertEqual(stall["barrier"], ["PVSR_BARRIER_HOLD"], stall)
+        with open(stall["report"]) as f:
+            report = f.read()
+        self.assertIn("vCPU 1 NOT PARKED (barrier holds)", report)
+        with open(stall["json"]) as f:
+            j = json.load(f)
+        v1 = [v for v in j["vcpus"] if v["vcpu"] == 1]
+        self.assertEqual(len(v1), 1, report)
+        funcs = [fr.get("function") for fr in v1[0]["backtrace"]]
+        self.assertEqual(funcs[:2], ["never_park", "guest_park_handler"], report)
+        self.assertIn("file", v1[0]["backtrace"][0], report)
+        # The record names the same vCPU, pvsr's error and the dom0 step.
+        bt = d.get("backtrace")
+        self.assertTrue(bt, tail)
+        self.assertEqual(bt["guest"]["vcpu"], 1)
+        self.assertTrue(bt["guest"]["frames"])
+        self.assertEqual(bt["pvsr_error"]["step"], "park", bt)
+        self.assertEqual(bt["pvsr_error"]["vcpu"], 1, bt)
+        self.assertEqual(bt["dom0_step"]["name"], "save-1", bt)
+        self.assertIn("backtrace (guest -> pvsr -> dom0 -> toolstack):",
+                      harness_run.output)
+
+    def test_panic_after_the_hypercall_gives_a_backtrace_record(self):
+        kernel, out = build_broken("panicresume", "PVSR_SELFTEST_PANIC_AFTER_HYPERCALL")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2", "--cycles", "1",
+                                  "--memory", "64", "--guest-timeout", "90",
+                                  scenario="save-restore")
+        self.assertEqual(rc, 1, tail)
+        self.assertEqual(d["outcome"], "crashed", tail)
+        bt = d.get("backtrace")
+        self.assertTrue(bt, tail)
+        frames = bt["guest"]["frames"]
+        self.assertEqual(bt["guest"]["source"], "guest console", bt)
+        self.assertIn("PANIC on vCPU 0", bt["guest"]["event"])
+        syms = [f.get("symbol", "") for f in frames]
+        self.assertTrue(any(s.startswith("pvsr_suspend+") for s in syms), syms)
+        self.assertTrue(all("file" in f for f in frames[:3]), frames)
+        self.assertEqual(bt["pvsr_error"]["source"], "pvsr-panic", bt)
+        self.assertEqual(bt["pvsr_error"]["step"], "rebind", bt)
+        self.assertEqual(bt["toolstack_op"]["name"], "restore-1", bt)
+        self.assertIsNotNone(bt["dom0_step"], bt)
+        self.assertIn("end", {c["tag"] for c in d.get("cores", [])}, d.get("cores"))
+        self.assertIn("backtrace (guest -> pvsr -> dom0 -> toolstack):",
+                      harness_run.output)

@@ -87,6 +87,35 @@ class FakeScenarioTest(unittest.TestCase):
             self.assertIn("xenctx -a 7 0", calls)
             self.assertIn("xenctx -a 7 1", calls)
             self.assertIn("xl destroy 7", calls)
+            # the core is dumped before the domain is destroyed
+            dump = [c for c in calls if c.startswith("xl dump-core 7 ")]
+            self.assertEqual(len(dump), 1, calls)
+            self.assertLess(calls.index(dump[0]), calls.index("xl destroy 7"))
+            with open(os.path.join(jobdir, "out", "cores", "guest-end.core")) as f:
+                self.assertIn("fake core", f.read())
+
+    def test_save_that_never_suspends_is_dumped_while_it_stalls(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "save-stalls", scenario="save-restore",
+                                 guest_timeout=5, stall_dump=1)
+            self.assertNotEqual(rc, 0)
+            res = jobmod.read_result(jobdir)
+            self.assertEqual(res["stall_dump"], "save-1")
+            self.assertEqual(res["failed_step"], "save-1")
+            calls = self.calls(jobdir)
+            # paused for the dump, let go again, while xl save still waits
+            i = [n for n, c in enumerate(calls) if c.startswith("xl dump-core 7 ")][0]
+            self.assertIn("stall-save-1", calls[i])
+            self.assertLess(calls.index("xl pause 7"), i)
+            self.assertLess(i, calls.index("xl unpause 7", i))
+            self.assertTrue(os.path.isfile(os.path.join(
+                jobdir, "out", "cores", "guest-stall-save-1.core")))
+
+    def test_no_stall_dump_when_off(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = run_job(tmp, "save-stalls", scenario="save-restore",
+                                 guest_timeout=5, stall_dump=0)
+            self.assertNotIn("stall_dump", jobmod.read_result(jobdir))
 
     def test_boot_hang_times_out(self):
         with tempfile.TemporaryDirectory() as tmp:

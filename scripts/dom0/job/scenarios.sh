@@ -9,7 +9,7 @@
 # scripts/pvsr_harness/xlcfg.py SCENARIOS.
 #
 # Variables from job.sh: GUEST_NAME GUEST_CFG VCPUS CYCLES GUEST_TIMEOUT
-# STATE_TIMEOUT SAVE_DIR.
+# STATE_TIMEOUT SAVE_DIR STALL_DUMP XS_SNOOP.
 
 DOMID=
 
@@ -61,7 +61,7 @@ guest_ended() {
 
 dump_guest() {
 	# Everything that tells why a guest died or hangs: Xen's view of the
-	# domain and each vCPU's registers and stack.
+	# domain and each vCPU's registers and stack, and its memory.
 	step xl-list-v xl list -v
 	step vcpu-list xl vcpu-list "$DOMID"
 	_v=0
@@ -73,6 +73,60 @@ dump_guest() {
 		fi
 		_v=$((_v + 1))
 	done
+	step dump-core dump_core "$DOMID" end
+}
+
+# dump_core DOMID TAG: `xl dump-core` of the domain (an ELF core: vCPU
+# contexts and every page, for the host's scripts/pvsr-core) into
+# $PVSR_OUT/cores/guest-TAG.core. Dumped onto dom0's own disk first (a
+# save straight onto the 9p share fails, see XEN-FACTS), then copied.
+dump_core() {
+	mkdir -p "$SAVE_DIR" "$PVSR_OUT/cores" || return 1
+	_core=$SAVE_DIR/guest-$2.core
+	rm -f "$_core"
+	echo "$(uptime_s) s: xl dump-core $1 $_core"
+	xl dump-core "$1" "$_core" || { rm -f "$_core"; return 1; }
+	ls -l "$_core"
+	cp "$_core" "$PVSR_OUT/cores/guest-$2.core"
+	_rc=$?
+	rm -f "$_core"
+	echo "$(uptime_s) s: copied to $PVSR_OUT/cores/guest-$2.core (rc $_rc)"
+	return $_rc
+}
+
+# suspend_watched TAG XL-COMMAND...: run an xl command that asks the guest
+# to suspend at once (save, save -c). If after $STALL_DUMP seconds the
+# guest is still running, not suspended, it hangs in its suspend: dump its
+# core once, paused, while it hangs (e.g. the pause barrier still holding),
+# then let it go on and keep waiting for xl. STALL_DUMP=0: no watch. Not
+# for `xl migrate`: its pre-copy runs the guest for seconds before it asks
+# for the suspend.
+# Returns xl's exit status.
+suspend_watched() {
+	_tag=$1
+	shift
+	"$@" &
+	_xl=$!
+	_t0=$(uptime_s)
+	_watch=${STALL_DUMP:-0}
+	while kill -0 "$_xl" 2>/dev/null; do
+		if [ "$_watch" -gt 0 ] && [ "$(awk -v a="$_t0" -v b="$(uptime_s)" \
+			'BEGIN { print (b - a >= '"$_watch"') }')" = 1 ]; then
+			_watch=0
+			_gs=$(guest_state)
+			case $_gs in
+			*s* | *c* | gone | xl-error) ;;
+			*)
+				echo "$(uptime_s) s: guest not suspended after $STALL_DUMP s (state $_gs): stall dump"
+				result stall_dump "$_tag"
+				xl pause "$DOMID"
+				dump_core "$DOMID" "stall-$_tag"
+				xl unpause "$DOMID" ;;
+			esac
+		fi
+		sleep 0.2
+	done
+	wait "$_xl"
 }
 
 # Wait (bounded) for the guest to power off; a crash or a hang is a failure.
@@ -222,7 +276,8 @@ scenario_save_restore() {
 	mkdir -p "$SAVE_DIR"
 	_k=1
 	while [ "$_k" -le "$CYCLES" ]; do
-		step "save-$_k" xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		step "save-$_k" suspend_watched "save-$_k" \
+			xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
 			{ xl_failed "save-$_k"; return 1; }
 		step "restore-$_k" xl restore "$SAVE_DIR/guest.save" ||
 			{ xl_failed "restore-$_k"; return 1; }
@@ -240,7 +295,8 @@ scenario_checkpoint() {
 	mkdir -p "$SAVE_DIR"
 	_k=1
 	while [ "$_k" -le "$CYCLES" ]; do
-		step "checkpoint-$_k" xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		step "checkpoint-$_k" suspend_watched "checkpoint-$_k" \
+			xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
 			{ xl_failed "checkpoint-$_k"; return 1; }
 		step "rm-save-$_k" rm -f "$SAVE_DIR/guest.save"
 		wait_state "resumed $_k" || return 1
@@ -275,6 +331,13 @@ xl_guest_logs() {
 	done
 }
 
+# oxenstored's access log(s) into $PVSR_OUT/xenstore (--xs-snoop).
+copy_access_log() {
+	mkdir -p "$PVSR_OUT/xenstore" &&
+	ls -l /var/log/xen/xenstored-access.log* &&
+	cp /var/log/xen/xenstored-access.log* "$PVSR_OUT/xenstore/"
+}
+
 run_scenario() {
 	result scenario "$1"
 	mark "scenario-start $1"
@@ -285,6 +348,7 @@ run_scenario() {
 	step xl-dmesg xl dmesg
 	step dom0-dmesg dmesg
 	step xl-guest-log xl_guest_logs
+	[ "${XS_SNOOP:-0}" = 1 ] && step xs-access-log copy_access_log
 	result scenario_rc "$_src"
 	mark "scenario-end $1 rc=$_src"
 	return $_src

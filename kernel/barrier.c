@@ -27,8 +27,6 @@
 #include "kernel/evtchn_registry.h"
 #include "kernel/trace.h"
 
-#define STATE_GEN_SHIFT 8
-#define STATE_OUTCOME_MASK 0xffU
 
 static unsigned int barrier_word(unsigned int gen,
 				 enum pvsr_barrier_phase phase)
@@ -49,7 +47,7 @@ static enum pvsr_barrier_phase word_phase(unsigned int word)
 /* Slot states carry the low 24 bits of the generation. */
 static unsigned int slot_state(unsigned int gen, enum pvsr_vcpu_outcome outcome)
 {
-	return (gen << STATE_GEN_SHIFT) | outcome;
+	return (gen << PVSR_SLOT_GEN_SHIFT) | outcome;
 }
 
 static bool slot_is(const struct pvsr_vcpu_slot *slot, unsigned int gen,
@@ -69,9 +67,9 @@ enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
 {
 	unsigned int s = pvsr_load(&p->slots[vcpu].state);
 
-	if ((s >> STATE_GEN_SHIFT) != (p->generation & 0xffffffU))
+	if ((s >> PVSR_SLOT_GEN_SHIFT) != (p->generation & 0xffffffU))
 		return PVSR_VCPU_NOT_INVOLVED;
-	return s & STATE_OUTCOME_MASK;
+	return s & PVSR_SLOT_OUTCOME_MASK;
 }
 
 void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)

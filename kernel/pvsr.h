@@ -163,8 +163,17 @@ enum pvsr_barrier_phase {
 	PVSR_BARRIER_RELEASE, /* everyone back: return to what you did */
 };
 
-#define PVSR_BARRIER_GEN_SHIFT 4
-#define PVSR_BARRIER_PHASE_MASK ((1U << PVSR_BARRIER_GEN_SHIFT) - 1)
+/*
+ * How the barrier word and the slot states pack their generation. An
+ * enum, not macros, so that the guest's debug info carries it and
+ * scripts/pvsr-core decodes a core without hard-coding the layout.
+ */
+enum pvsr_state_layout {
+	PVSR_BARRIER_GEN_SHIFT = 4,
+	PVSR_BARRIER_PHASE_MASK = (1U << PVSR_BARRIER_GEN_SHIFT) - 1,
+	PVSR_SLOT_GEN_SHIFT = 8,
+	PVSR_SLOT_OUTCOME_MASK = (1U << PVSR_SLOT_GEN_SHIFT) - 1,
+};
 
 struct pvsr_vcpu_slot;
 

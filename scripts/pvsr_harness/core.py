@@ -494,11 +494,14 @@ def frame_text(f):
 
 
 def not_parked(p):
-    """Slots of vCPUs that did not reach the barrier while it holds."""
+    """Slots of this suspend's members that did not reach the barrier while
+    it holds (members: the bitmask pvsr took when the suspend began)."""
     if not str(p.get("barrier", "")).endswith("HOLD"):
         return []
+    members = p.get("fields", {}).get("members")
     return [s for s in p.get("slots", [])[1:]
-            if str(s.get("state_name", "")).split("_")[-1] not in ("PARKED",)]
+            if (not isinstance(members, int) or members >> s["vcpu"] & 1)
+            and str(s.get("state_name", "")).split("_")[-1] not in ("PARKED",)]
 
 
 def summarize(vcpus, pvsrs):

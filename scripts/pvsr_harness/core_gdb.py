@@ -200,6 +200,22 @@ def trace(tr, last):
     return d
 
 
+def _const(name):
+    """An enumerator's value from the DWARF, or None."""
+    try:
+        return int(gdb.parse_and_eval(name))
+    except gdb.error:
+        return None
+
+
+def _split(word, shift_name, mask_name):
+    """(generation, low part) of a packed word (enum pvsr_state_layout)."""
+    shift, mask = _const(shift_name), _const(mask_name)
+    if shift is None or mask is None:
+        return None, word
+    return word >> shift, word & mask
+
+
 def pvsr_state(name, last_events):
     p = gdb.parse_and_eval(name)
     d = {"variable": name, "fields": {}}
@@ -208,8 +224,13 @@ def pvsr_state(name, last_events):
             continue
         d["fields"][f.name] = to_json(p[f.name])
     barrier = _member(p, "barrier")
+    bgen = None
     if barrier is not None:
-        d["barrier"] = enum_name("enum pvsr_barrier_phase", barrier) or int(barrier)
+        bgen, phase = _split(int(barrier), "PVSR_BARRIER_GEN_SHIFT",
+                             "PVSR_BARRIER_PHASE_MASK")
+        d["barrier"] = enum_name("enum pvsr_barrier_phase", phase) or phase
+        if bgen is not None:
+            d["barrier_generation"] = bgen
     gen = _member(p, "generation")
     if gen is not None:
         d["generation"] = int(gen)
@@ -239,7 +260,16 @@ def pvsr_state(name, last_events):
                     if isinstance(v, int) and k in ("state", "outcome", "value"):
                         st = v
             if isinstance(st, int):
-                sd["state_name"] = enum_name("enum pvsr_vcpu_outcome", st)
+                sgen, outcome = _split(st, "PVSR_SLOT_GEN_SHIFT",
+                                       "PVSR_SLOT_OUTCOME_MASK")
+                if sgen is not None:
+                    sd["state_generation"] = sgen
+                    # Written in an earlier suspend: nothing yet in this
+                    # one (slot states keep the generation's low bits).
+                    bits = 32 - _const("PVSR_SLOT_GEN_SHIFT")
+                    if bgen is not None and sgen != bgen % (1 << bits):
+                        outcome = _const("PVSR_VCPU_NOT_INVOLVED") or 0
+                sd["state_name"] = enum_name("enum pvsr_vcpu_outcome", outcome)
             sd["vcpu"] = i
             d["slots"].append(sd)
     reg = _member(p, "evtchns")

@@ -143,9 +143,11 @@ class CoreReaderTest(unittest.TestCase):
         cls.lay = core.run_gdb(ELF, {"op": "layout"})["vcpu_guest_context"]
         cls.v = gdb_values([
             "PVSR_BARRIER_HOLD", "PVSR_EVTCHN_VIRQ", "sizeof(struct pvsr_vcpu_slot)",
+            "PVSR_BARRIER_GEN_SHIFT", "PVSR_SLOT_GEN_SHIFT", "PVSR_VCPU_PARKED",
             "sizeof(struct guest_cpu)", "sizeof(struct pvsr_evtchn)"] + [
             "&((struct pvsr *)0)->%s" % f for f in
-            ("barrier", "generation", "nr_vcpus", "slots", "evtchns", "trace")] + [
+            ("barrier", "generation", "nr_vcpus", "slots", "evtchns", "trace",
+             "members")] + [
             "&((struct pvsr_evtchn *)0)->%s" % f for f in ("kind", "port", "handler")] + [
             "&((struct pvsr_vcpu_slot *)0)->state"])
 
@@ -166,14 +168,23 @@ class CoreReaderTest(unittest.TestCase):
         img = Image()
         cr3 = img.map_all()
         p = s["guest_pvsr"]
-        img.poke(p + v["&((struct pvsr *)0)->barrier"], "<i", v["PVSR_BARRIER_HOLD"])
+        # Suspend 7 holds; vCPUs 1 and 2 take part. vCPU 2 parked in it;
+        # vCPU 1's slot still says "parked" from suspend 6, which must not
+        # count: it has not parked in this one.
+        img.poke(p + v["&((struct pvsr *)0)->barrier"], "<I",
+                 7 << v["PVSR_BARRIER_GEN_SHIFT"] | v["PVSR_BARRIER_HOLD"])
         img.poke(p + v["&((struct pvsr *)0)->generation"], "<I", 7)
-        img.poke(p + v["&((struct pvsr *)0)->nr_vcpus"], "<I", 2)
+        img.poke(p + v["&((struct pvsr *)0)->members"], "<Q", 0b110)
+        img.poke(p + v["&((struct pvsr *)0)->nr_vcpus"], "<I", 3)
         img.poke(p + v["&((struct pvsr *)0)->slots"], "<Q", s["guest_slots"])
         img.poke(p + v["&((struct pvsr *)0)->evtchns"], "<Q", s["guest_evtchns"])
         img.poke(p + v["&((struct pvsr *)0)->trace"], "<Q", 0)
         slot1 = s["guest_slots"] + v["sizeof(struct pvsr_vcpu_slot)"]
-        img.poke(slot1 + v["&((struct pvsr_vcpu_slot *)0)->state"], "<i", 0)
+        img.poke(slot1 + v["&((struct pvsr_vcpu_slot *)0)->state"], "<I",
+                 6 << v["PVSR_SLOT_GEN_SHIFT"] | v["PVSR_VCPU_PARKED"])
+        slot2 = slot1 + v["sizeof(struct pvsr_vcpu_slot)"]
+        img.poke(slot2 + v["&((struct pvsr_vcpu_slot *)0)->state"], "<I",
+                 7 << v["PVSR_SLOT_GEN_SHIFT"] | v["PVSR_VCPU_PARKED"])
         e = s["guest_evtchns"]   # entry[0]
         img.poke(e + v["&((struct pvsr_evtchn *)0)->kind"], "<i", v["PVSR_EVTCHN_VIRQ"])
         img.poke(e + v["&((struct pvsr_evtchn *)0)->port"], "<I", 3)

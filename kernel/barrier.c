@@ -27,7 +27,6 @@
 #include "kernel/evtchn_registry.h"
 #include "kernel/trace.h"
 
-
 static unsigned int barrier_word(unsigned int gen,
 				 enum pvsr_barrier_phase phase)
 {

@@ -159,3 +159,20 @@ class TinyGuestsFail(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TwoHostTimeCheckFails(unittest.TestCase):
+    """Two Xen hosts, host B booted 30 s after A: a guest that forgets its
+    time offset on the new host (built with PVSR_SELFTEST_TIME_RAW) steps
+    its clock back by about the boot-time difference, and
+    resume_1_time_hosts must fail the run (two QEMUs, about 3 min)."""
+
+    def test_raw_time_across_hosts_fails(self):
+        kernel, out = build_broken("timeraw", "PVSR_SELFTEST_TIME_RAW")
+        rc, d, tail = harness_run(kernel, out, "--hosts", "2", "--vcpus", "2",
+                                  "--cycles", "1", scenario="migrate-2host")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get("resume_1_time_hosts"), False, tail)
+        self.assertIn("resume_1_time_hosts", d["error"])
+        self.assertEqual([(c["from"], c["to"], c["moved"]) for c in d["cycles"]],
+                         [("A", "B", True)])

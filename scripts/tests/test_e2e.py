@@ -8,6 +8,9 @@ Deliberately broken guests, each built with one fault-injection define
                                    return with rax = 0: save-restore fails;
   PVSR_SELFTEST_KERNEL_USER_PTE    a kernel page mapped _PAGE_USER:
                                    pte_policy_audit fails;
+  PVSR_SELFTEST_TIME_RAW           the guest clock forgets its offset after
+                                   a move: on two hosts (B booted 30 s
+                                   later) resume_1_time_hosts fails;
 and two tiny guests (a crash, a silent spin). `harness run` must exit 1
 (the guest failed, not the infrastructure) and say why in its JSON: the
 proof that a failing guest cannot read as a pass.

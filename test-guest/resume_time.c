@@ -122,7 +122,8 @@ static bool host_reference(unsigned int cycle, int64_t *ref_ns,
 			*waited_ns = time_now_ns() - t0;
 			return true;
 		}
-		time_delay_ns(100 * NSEC_PER_MSEC);
+		/* Each miss prints a xenstore diagnostic: poll gently. */
+		time_delay_ns(500 * NSEC_PER_MSEC);
 	} while (time_now_ns() - t0 < HOST_REF_WAIT_NS);
 	*waited_ns = time_now_ns() - t0;
 	return false;

@@ -26,6 +26,9 @@ Deliberately broken guests, each built with one fault-injection define
                                    core reader must name it, barrier holding;
   PVSR_SELFTEST_PANIC_AFTER_HYPERCALL  a panic in the new domain: the
                                    backtrace record must hold guest frames;
+  PVSR_SELFTEST_TIME_RAW           the guest clock forgets its offset after
+                                   a move: on two hosts (B booted 30 s
+                                   later) resume_1_time_hosts fails;
 and two tiny guests (a crash, a silent spin). `harness run` must exit 1
 (the guest failed, not the infrastructure) and say why in its JSON: the
 proof that a failing guest cannot read as a pass.
@@ -299,3 +302,18 @@ class CoreReaderAndBacktrace(unittest.TestCase):
         self.assertIn("end", {c["tag"] for c in d.get("cores", [])}, d.get("cores"))
         self.assertIn("backtrace (guest -> pvsr -> dom0 -> toolstack):",
                       harness_run.output)
+class TwoHostTimeCheckFails(unittest.TestCase):
+    """Two Xen hosts, host B booted 30 s after A: a guest that forgets its
+    time offset on the new host (built with PVSR_SELFTEST_TIME_RAW) steps
+    its clock back by about the boot-time difference, and
+    resume_1_time_hosts must fail the run (two QEMUs, about 3 min)."""
+
+    def test_raw_time_across_hosts_fails(self):
+        kernel, out = build_broken("timeraw", "PVSR_SELFTEST_TIME_RAW")
+        rc, d, tail = harness_run(kernel, out, "--hosts", "2", "--vcpus", "2",
+                                  "--cycles", "1", scenario="migrate-2host")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get("resume_1_time_hosts"), False, tail)
+        self.assertIn("resume_1_time_hosts", d["error"])
+        self.assertEqual([(c["from"], c["to"], c["moved"]) for c in d["cycles"]],
+                         [("A", "B", True)])

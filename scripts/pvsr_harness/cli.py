@@ -161,13 +161,22 @@ def build_parser():
     t = sub.add_parser("selftest", help="offline self-tests (--e2e: also "
                        "broken guests under real Xen must fail)",
                        description="The harness's own tests. Offline by default; "
-                       "--e2e and --linux-domu boot real Xen under QEMU, one "
-                       "run at a time, each printing its progress.")
+                       "--e2e and --linux-domu boot real Xen under QEMU, each "
+                       "test in its own process, --jobs at a time (a two-host "
+                       "test takes two), each printing its progress.")
     t.add_argument("--e2e", action="store_true",
-                   help="also build deliberately broken guests (bad boot check, "
-                   "setjmp faked with rax 0, a kernel page with _PAGE_USER) and "
-                   "tiny crashing/hanging ones, and prove `run` fails each "
-                   "(five QEMU runs, about 3 min)")
+                   help="also build deliberately broken guests (a bad boot "
+                   "check, setjmp faked with rax 0 at boot and at resume, a "
+                   "kernel page with _PAGE_USER or in the user L4, no FPU or "
+                   "segment-base restore, a park inside a preempted hypercall, "
+                   "a vCPU that never parks, a panic after the hypercall, raw "
+                   "time across two hosts) and tiny crashing/hanging ones, and "
+                   "prove `run` fails each (fourteen QEMU runs, about 12 min "
+                   "with --jobs 2)")
+    t.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="QEMU runs at once for --e2e/--linux-domu (default "
+                   "%(default)s: one per core of this machine; two-host tests "
+                   "count twice)")
     t.add_argument("--linux-domu", action="store_true",
                    help="also drive save-restore, checkpoint and migrate with a "
                    "Linux PV domU (the harness's plumbing without the pvsr "

@@ -231,7 +231,10 @@ def problems(scenario, ncycles, vcpus, reports, offline=0, want_return=None):
                           " and the guest printed no pvsr-error line"))
             continue
         want_k = (want_return or {}).get(k, want_ret)
-        if rep["return"] != want_k:
+        if not rep["called"]:
+            out.append("cycle %d: pvsr_suspend succeeded without making the "
+                       "suspend hypercall" % k)
+        elif rep["return"] != want_k:
             out.append("cycle %d: the suspend hypercall returned %d, %s expects "
                        "%d" % (k, rep["return"], scenario, want_k))
         n = max(online, rep["vcpus"])
@@ -269,6 +272,11 @@ def _error_text(e):
     return " ".join(parts)
 
 
+def return_text(g):
+    """The hypercall's return as printed: a number, or "not called"."""
+    return "not called" if g.get("return") is None else "%d" % g["return"]
+
+
 def summary_line(c):
     """One printed line per cycle."""
     g = c.get("guest")
@@ -277,8 +285,9 @@ def summary_line(c):
         return "cycle %d %s: toolstack %s; guest: no report" % (c["cycle"], c["op"], ts)
     ph = g["phase_ns"]
     return ("cycle %d %s: toolstack %s; guest park %.1f ms, rebind+rebuild %.1f ms, "
-            "total %.1f ms, return %d%s"
+            "total %.1f ms, return %s%s"
             % (c["cycle"], c["op"], ts, ph["park"] / 1e6,
-               (ph["rebind"] + ph["rebuild"]) / 1e6, ph["total"] / 1e6, g["return"],
+               (ph["rebind"] + ph["rebuild"]) / 1e6, ph["total"] / 1e6,
+               return_text(g),
                ", rc %d (%s)" % (g["rc"], _error_text(g["error"]) if "error" in g
                                  else "no detail") if g["rc"] < 0 else ""))

@@ -746,8 +746,9 @@ def summary_lines(d):
         g = c.get("guest")
         out.append("  cycle %d %s host %s -> host %s: toolstack %s s; guest %s"
                    % (c["cycle"], c["op"], c["from"], c["to"], c["toolstack_s"],
-                      "no report" if not g else "return %d, total %.1f ms"
-                      % (g["return"], g["phase_ns"]["total"] / 1e6)))
+                      "no report" if not g else "return %s, total %.1f ms"
+                      % (cyclesmod.return_text(g),
+                         g["phase_ns"]["total"] / 1e6)))
     af = d.get("after_failure")
     if af:
         ok = af["alive"] and af.get("powered_off") and af.get("ktap_failed") == 0

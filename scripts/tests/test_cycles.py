@@ -226,3 +226,16 @@ class VerdictTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SummaryLineTest(unittest.TestCase):
+    def test_backed_out_cycle_prints(self):
+        # A suspend that failed before the hypercall (e.g. a vCPU never
+        # parked) has no return value: the summary must say so, not crash.
+        r = cycles.parse(line(rc=-5, ret=0, hypercall=0, rebind=0, rebuild=0)
+                         .replace("called=1", "called=0"))
+        g = cycles.guest_json(r, 1)
+        self.assertIsNone(g["return"])
+        text = cycles.summary_line({"cycle": 1, "op": "save-restore",
+                                    "toolstack_s": None, "guest": g})
+        self.assertIn("return not called, rc -5", text)

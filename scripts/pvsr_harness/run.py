@@ -589,7 +589,13 @@ class Run:
                                              os.path.join(self.logs, "pvsr-guest"),
                                              keep_cores=not self.passed)
         for c in self.cores:
-            if "error" in c:
+            if "error" not in c:
+                continue
+            # A stall dump of a guest that then went on and passed is
+            # diagnostics only: a reader failure there is a warning.
+            if self.passed:
+                self.note("warning: core reader: " + c["error"])
+            else:
                 self.fail("core reader: " + c["error"])
 
     def read_xs_snoop(self):

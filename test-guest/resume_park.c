@@ -24,28 +24,59 @@ void resume_park_prepare(struct park_snapshot *before)
 	}
 }
 
-/* Every vCPU ran its ring-3 task again, from now on; vCPU 0 does here. */
-static bool tasks_ran_again(struct ktap_ctx *ctx)
+/* A per-vCPU counter of the workload a check waits for. */
+typedef uint64_t (*progress_fn)(unsigned int cpu);
+
+/*
+ * Wait (bounded) until every secondary vCPU (with only_batchers, every one
+ * that runs batches) advanced past where it was when the wait began; the
+ * first laggard, or -1.
+ */
+static int wait_secondaries(progress_fn progress, bool only_batchers)
 {
-	static struct utask_stats now[GUEST_MAX_VCPUS];
+	static uint64_t start[GUEST_MAX_VCPUS];
 	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
-	struct utask_stats s;
 	unsigned int cpu;
 	int laggard;
 
-	for (cpu = 0; cpu < guest_nr_online; cpu++)
-		utask_snapshot(cpu, &now[cpu]);
-	utask_run(NSEC_PER_MSEC, false);
+	for (cpu = 1; cpu < guest_nr_online; cpu++)
+		start[cpu] = progress(cpu);
 	do {
 		laggard = -1;
-		for (cpu = 1; cpu < guest_nr_online && laggard < 0; cpu++) {
-			utask_snapshot(cpu, &s);
-			if (s.runs <= now[cpu].runs)
+		for (cpu = 1; cpu < guest_nr_online && laggard < 0; cpu++)
+			if ((!only_batchers ||
+			     window_role(cpu) == WINDOW_ROLE_HYPERCALL) &&
+			    progress(cpu) <= start[cpu])
 				laggard = cpu;
-		}
 		if (laggard >= 0)
 			time_delay_ns(10 * NSEC_PER_MSEC);
 	} while (laggard >= 0 && time_now_ns() < deadline);
+	return laggard;
+}
+
+static uint64_t task_runs(unsigned int cpu)
+{
+	struct utask_stats s;
+
+	utask_snapshot(cpu, &s);
+	return s.runs;
+}
+
+static uint64_t batches(unsigned int cpu)
+{
+	struct hcall_batch_stats s;
+
+	hcall_batch_snapshot(cpu, &s);
+	return s.batches;
+}
+
+/* Every vCPU ran its ring-3 task again, from now on; vCPU 0 does here. */
+static bool tasks_ran_again(struct ktap_ctx *ctx)
+{
+	int laggard;
+
+	utask_run(NSEC_PER_MSEC, false);
+	laggard = wait_secondaries(task_runs, false);
 	return KTAP_EXPECT(ctx, laggard < 0,
 			   "vCPU %d did not run its ring-3 task again",
 			   laggard);
@@ -133,25 +164,8 @@ void resume_check_user_all_vcpus(struct ktap_ctx *ctx,
 
 static bool batches_ran_again(struct ktap_ctx *ctx)
 {
-	static struct hcall_batch_stats now[GUEST_MAX_VCPUS];
-	uint64_t deadline = time_now_ns() + PROGRESS_TIMEOUT_NS;
-	struct hcall_batch_stats s;
-	unsigned int cpu;
-	int laggard;
+	int laggard = wait_secondaries(batches, true);
 
-	for (cpu = 1; cpu < guest_nr_online; cpu++)
-		hcall_batch_snapshot(cpu, &now[cpu]);
-	do {
-		laggard = -1;
-		for (cpu = 1; cpu < guest_nr_online && laggard < 0; cpu++) {
-			hcall_batch_snapshot(cpu, &s);
-			if (window_role(cpu) == WINDOW_ROLE_HYPERCALL &&
-			    s.batches <= now[cpu].batches)
-				laggard = cpu;
-		}
-		if (laggard >= 0)
-			time_delay_ns(10 * NSEC_PER_MSEC);
-	} while (laggard >= 0 && time_now_ns() < deadline);
 	return KTAP_EXPECT(ctx, laggard < 0,
 			   "vCPU %d ran no mmu_update batch after the resume",
 			   laggard);

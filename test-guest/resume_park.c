@@ -93,36 +93,32 @@ static void diag_task(unsigned int cpu, const struct utask_stats *s)
 		(unsigned long long)s->kstack_errors, s->last_detail);
 }
 
-void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc)
+/* After the tasks ran again: no vCPU's task counted errors of one kind. */
+static void expect_task_clean(struct ktap_ctx *ctx, bool fpu, const char *what)
 {
 	struct utask_stats s;
 	unsigned int cpu;
 
-	(void)rc;
 	tasks_ran_again(ctx);
 	for (cpu = 0; cpu < guest_nr_online; cpu++) {
 		utask_snapshot(cpu, &s);
-		if (!KTAP_EXPECT(
-			    ctx, s.fpu_errors == 0,
-			    "vCPU %u: x87/SSE state not as its task left it",
-			    cpu))
+		if (!KTAP_EXPECT(ctx,
+				 (fpu ? s.fpu_errors : s.segment_errors) == 0,
+				 "vCPU %u: %s", cpu, what))
 			diag_task(cpu, &s);
 	}
 }
 
+void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc)
+{
+	(void)rc;
+	expect_task_clean(ctx, true, "x87/SSE state not as its task left it");
+}
+
 void resume_check_segment_bases(struct ktap_ctx *ctx, struct resume_context *rc)
 {
-	struct utask_stats s;
-	unsigned int cpu;
-
 	(void)rc;
-	tasks_ran_again(ctx);
-	for (cpu = 0; cpu < guest_nr_online; cpu++) {
-		utask_snapshot(cpu, &s);
-		if (!KTAP_EXPECT(ctx, s.segment_errors == 0,
-				 "vCPU %u: FS or user GS base lost", cpu))
-			diag_task(cpu, &s);
-	}
+	expect_task_clean(ctx, false, "FS or user GS base lost");
 }
 
 /* Odd secondaries were in ring 3 when the park IPI came, and carried on. */

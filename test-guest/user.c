@@ -63,15 +63,15 @@ uint64_t user_l4_mfn(void)
 	return pfn ? pfn_to_mfn(pfn) : 0;
 }
 
-/* A fresh page holding the program, mapped executable, not writable. */
-static long map_code(uint64_t l4_mfn)
+long user_map_program(uint64_t l4_mfn, unsigned long va, const char *start,
+		      const char *end)
 {
 	char *code = mm_alloc_page();
 
 	if (!code)
 		return -XEN_ENOMEM;
-	memcpy(code, user_code_start, user_code_end - user_code_start);
-	return mm_map(l4_mfn, USER_CODE_VA,
+	memcpy(code, start, end - start);
+	return mm_map(l4_mfn, va,
 		      pvsr_pte_user_leaf(virt_to_mfn(code), PVSR_PROT_EXEC));
 }
 
@@ -103,7 +103,8 @@ static long build_task(void)
 	if (rc)
 		return rc;
 	l4_mfn = pfn_to_mfn(task.l4_pfn);
-	rc = map_code(l4_mfn);
+	rc = user_map_program(l4_mfn, USER_CODE_VA, user_code_start,
+			      user_code_end);
 	if (rc)
 		return rc;
 	return map_data(l4_mfn);

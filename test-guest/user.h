@@ -73,6 +73,13 @@ long user_run(const struct user_run_args *args, struct user_run_result *res);
 unsigned long user_l4_pfn(void);
 uint64_t user_l4_mfn(void);
 
+/*
+ * A fresh page holding the program [start, end), mapped at va in the L4
+ * l4_mfn, executable and not writable. 0 or a negative Xen errno.
+ */
+long user_map_program(uint64_t l4_mfn, unsigned long va, const char *start,
+		      const char *end);
+
 /* Make the task's L4 the calling vCPU's user page table. */
 long user_use_task_page_table(void);
 

@@ -61,17 +61,6 @@ static void fill_expectations(unsigned int cpu, uint64_t *page)
 		*word(page, UTASK_GS_EXPECT);
 }
 
-static long map_program(uint64_t l4_mfn)
-{
-	char *code = mm_alloc_page();
-
-	if (!code)
-		return -XEN_ENOMEM;
-	memcpy(code, utask_prog_start, utask_prog_end - utask_prog_start);
-	return mm_map(l4_mfn, UTASK_CODE_VA,
-		      pvsr_pte_user_leaf(virt_to_mfn(code), PVSR_PROT_EXEC));
-}
-
 long utask_init(void)
 {
 	uint64_t l4_mfn = user_l4_mfn();
@@ -80,7 +69,8 @@ long utask_init(void)
 
 	if (!l4_mfn)
 		return -XEN_ENOENT;
-	rc = map_program(l4_mfn);
+	rc = user_map_program(l4_mfn, UTASK_CODE_VA, utask_prog_start,
+			      utask_prog_end);
 	for (cpu = 0; !rc && cpu < guest_nr_vcpus; cpu++) {
 		uint64_t *page = mm_alloc_page();
 

@@ -27,6 +27,7 @@
 #include "test-guest/suspend_window.h"
 #include "test-guest/user_task.h"
 #include "test-guest/downtime.h"
+#include "test-guest/suspend_channel.h"
 
 /* Everything the boot scenario checks, in order. */
 static const struct ktap_case *const boot_tables[] = {
@@ -179,6 +180,8 @@ static void run_one_cycle(const struct scenario *sc)
 	ctx.report = &report;
 	control_done();
 	guest_print_report(cycles_done, ctx.rc, &report);
+	console_printf("# pvsr-request cycle=%u via=%s\n", cycles_done,
+		       control_request_via());
 	downtime_print(cycles_done);
 	guest_print_trace(cycles_done);
 	failed = resume_check_run(&ctx);
@@ -240,6 +243,9 @@ void scenario_main(void)
 	rc = control_init(&scenario_control);
 	if (rc)
 		panic("watching control/shutdown failed: %s", xs_strerror(rc));
+	if (suspend_channel_init())
+		ktap_diag(
+			"no suspend event channel: requests come through control/shutdown only");
 	publish(ktap_failures() ? "failed" : "ready");
 	serve_requests(sc);
 }

@@ -89,17 +89,17 @@ static void send_ping(unsigned int cpu)
 
 #ifdef PVSR_SELFTEST_LOSE_IPI_AFTER
 /*
- * Self-test (scripts/harness selftest --e2e, scripts/soak): once the
- * guest has done PVSR_SELFTEST_LOSE_IPI_AFTER suspend cycles, vCPU 1
- * loses one ping for good: it counts it sent and answered, but it never
- * reaches its neighbour, which sees the sequence jump (ipi_sequence).
+ * Self-test (scripts/harness selftest --e2e, scripts/soak): once cycle
+ * PVSR_SELFTEST_LOSE_IPI_AFTER + 1 has begun, vCPU 1 loses one ping for
+ * good: it counts it sent and answered, but it never reaches its
+ * neighbour, which sees the sequence jump (that cycle's ipi_sequence).
  */
 static void lose_one_ping(unsigned int cpu, struct workload_cpu *w)
 {
 	static bool lost;
 
 	if (cpu != 1 || lost ||
-	    scenario_cycles_done() < PVSR_SELFTEST_LOSE_IPI_AFTER)
+	    scenario_cycles_done() <= PVSR_SELFTEST_LOSE_IPI_AFTER)
 		return;
 	lost = true;
 	w->ping_sent++;

@@ -371,7 +371,7 @@ vcpus_reached() {
 # vcpu_set N: xl vcpu-set, then wait (bounded) until the guest has taken
 # its vCPUs down or brought them up (it honours cpu/N/availability).
 vcpu_set() {
-	step "vcpu-set-$1" xl vcpu-set "$GUEST_NAME" "$1" ||
+	step "vcpu-set-$1" xl vcpu-set --ignore-host "$GUEST_NAME" "$1" ||
 		{ xl_failed "vcpu-set-$1"; return 1; }
 	WANT_VCPUS=$1
 	_last_n=
@@ -407,7 +407,7 @@ scenario_hotplug() {
 	wait_state "resumed 2" || return 1
 	vcpu_set $((VCPUS + 1)) || return 1
 	# Asking for vCPU 1 to go: refused, it keeps running.
-	step vcpu-set-1 xl vcpu-set "$GUEST_NAME" 1 || { xl_failed vcpu-set-1; return 1; }
+	step vcpu-set-1 xl vcpu-set --ignore-host "$GUEST_NAME" 1 || { xl_failed vcpu-set-1; return 1; }
 	sleep 2
 	result vcpus_after_refused_set "$(vcpus_running)"
 	step error-after-refused xenstore-read "/local/domain/$DOMID/data/pvsr/error"

@@ -406,7 +406,8 @@ scenario_hotplug() {
 	set_domid || return 1
 	wait_state "resumed 2" || return 1
 	vcpu_set $((VCPUS + 1)) || return 1
-	# Asking for vCPU 1 to go: refused, it keeps running.
+	# Asking every vCPU but 0 to go: the extra one goes, the ring's vCPUs
+	# are refused and keep running.
 	step vcpu-set-1 xl vcpu-set --ignore-host "$GUEST_NAME" 1 || { xl_failed vcpu-set-1; return 1; }
 	sleep 2
 	result vcpus_after_refused_set "$(vcpus_running)"

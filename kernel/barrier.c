@@ -57,8 +57,8 @@ static bool slot_is(const struct pvsr_vcpu_slot *slot, unsigned int gen,
 
 bool pvsr_barrier_member(const struct pvsr *p, unsigned int vcpu)
 {
-	return vcpu != 0 && vcpu < p->nr_vcpus && vcpu < 64 &&
-	       (pvsr_load(&p->members) >> vcpu) & 1;
+	return vcpu != 0 && vcpu < p->nr_vcpus && vcpu < PVSR_MAX_VCPUS &&
+	       (pvsr_load(&p->members[vcpu / 64]) >> (vcpu % 64)) & 1;
 }
 
 enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
@@ -73,7 +73,7 @@ enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
 
 void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 {
-	uint64_t members = 0;
+	uint64_t members[PVSR_MEMBER_WORDS] = { 0 };
 	unsigned int v, n = 1;
 
 	p->generation++;
@@ -82,7 +82,7 @@ void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 
 		if (!p->ops->vcpu_online(v))
 			continue;
-		members |= 1ULL << v;
+		members[v / 64] |= 1ULL << (v % 64);
 		n++;
 		s->parked_ns = s->up_ns = s->resumed_ns = 0;
 		s->deferred = 0;
@@ -91,7 +91,8 @@ void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 			   slot_state(p->generation, PVSR_VCPU_NOT_INVOLVED));
 	}
 	r->nr_vcpus = n;
-	pvsr_store(&p->members, members);
+	for (v = 0; v < PVSR_MEMBER_WORDS; v++)
+		pvsr_store(&p->members[v], members[v]);
 	pvsr_store(&p->barrier, barrier_word(p->generation, PVSR_BARRIER_HOLD));
 }
 
@@ -106,14 +107,32 @@ bool pvsr_busy(const struct pvsr *p)
 }
 
 /* Until generation gen reaches phase, or a later suspend has begun. */
+static bool before_phase(struct pvsr *p, unsigned int gen,
+			 enum pvsr_barrier_phase phase)
+{
+	unsigned int w = pvsr_load(&p->barrier);
+
+	return word_gen(w) == gen && word_phase(w) < phase;
+}
+
+/* Parked: touch nothing Xen may tear down, hypercalls included. */
 static void wait_phase(struct pvsr *p, unsigned int gen,
 		       enum pvsr_barrier_phase phase)
 {
-	unsigned int w;
-
-	while ((w = pvsr_load(&p->barrier)),
-	       word_gen(w) == gen && word_phase(w) < phase)
+	while (before_phase(p, gen, phase))
 		pvsr_arch_cpu_relax();
+}
+
+/*
+ * Back and reported: yield while waiting, so that vCPU 0 and the vCPUs
+ * it is still bringing up get the physical CPUs (a spin here would hold
+ * one for a whole time slice, which with many vCPUs is most of the
+ * rebuild).
+ */
+static void wait_release(struct pvsr *p, unsigned int gen)
+{
+	while (before_phase(p, gen, PVSR_BARRIER_RELEASE))
+		pvsr_arch_cpu_yield();
 }
 
 static void report_resumed(struct pvsr *p, struct pvsr_vcpu_slot *slot,
@@ -208,7 +227,7 @@ enum pvsr_park_result pvsr_park_this_vcpu(struct pvsr *p,
 	 * run again), or in a new domain on a rebuilt context.
 	 */
 	report_resumed(p, slot, vcpu, gen);
-	wait_phase(p, gen, PVSR_BARRIER_RELEASE);
+	wait_release(p, gen);
 	return PVSR_PARK_DONE;
 }
 

@@ -29,7 +29,7 @@ enum pvsr_error {
 	PVSR_E_PRE_SUSPEND, /* arch pre-suspend (canonicalising MFNs) failed */
 	PVSR_E_SUSPEND, /* SCHEDOP_shutdown(SHUTDOWN_suspend) failed */
 	PVSR_E_SHARED_INFO, /* mapping the new shared_info failed */
-	PVSR_E_P2M, /* republishing the P2M frame list failed */
+	PVSR_E_P2M, /* unused since PVSR_E_P2M_SPACE; keeps the numbering */
 	PVSR_E_VCPU_INFO, /* VCPUOP_register_vcpu_info failed */
 	PVSR_E_REBIND, /* rebinding an event channel failed */
 	PVSR_E_VCPU_INIT, /* VCPUOP_initialise of a parked vCPU failed */

@@ -6,9 +6,10 @@
  * each VCPUOP_up makes a vCPU runnable that then competes with vCPU 0 for
  * a physical CPU while vCPU 0 still has the others to build. Batched,
  * vCPU 0 hands Xen every registration, then every context, and starts
- * them all at the end: a handful of multicalls for any number of vCPUs. Xen runs a multicall's entries in order and keeps going
- * after one fails, with each entry's own result: the first failed entry
- * is reported exactly as the single call would be.
+ * them all at the end: a handful of multicalls for any number of vCPUs.
+ * Xen runs a multicall's entries in order and keeps going after one
+ * fails, with each entry's own result: the first failed entry is
+ * reported exactly as the single call would be.
  */
 #include "kernel/bringup.h"
 #include "kernel/barrier.h"

@@ -107,32 +107,14 @@ bool pvsr_busy(const struct pvsr *p)
 }
 
 /* Until generation gen reaches phase, or a later suspend has begun. */
-static bool before_phase(struct pvsr *p, unsigned int gen,
-			 enum pvsr_barrier_phase phase)
-{
-	unsigned int w = pvsr_load(&p->barrier);
-
-	return word_gen(w) == gen && word_phase(w) < phase;
-}
-
-/* Parked: touch nothing Xen may tear down, hypercalls included. */
 static void wait_phase(struct pvsr *p, unsigned int gen,
 		       enum pvsr_barrier_phase phase)
 {
-	while (before_phase(p, gen, phase))
-		pvsr_arch_cpu_relax();
-}
+	unsigned int w;
 
-/*
- * Back and reported: yield while waiting, so that vCPU 0 and the vCPUs
- * it is still bringing up get the physical CPUs (a spin here would hold
- * one for a whole time slice, which with many vCPUs is most of the
- * rebuild).
- */
-static void wait_release(struct pvsr *p, unsigned int gen)
-{
-	while (before_phase(p, gen, PVSR_BARRIER_RELEASE))
-		pvsr_arch_cpu_yield();
+	while ((w = pvsr_load(&p->barrier)),
+	       word_gen(w) == gen && word_phase(w) < phase)
+		pvsr_arch_cpu_relax();
 }
 
 static void report_resumed(struct pvsr *p, struct pvsr_vcpu_slot *slot,
@@ -227,7 +209,7 @@ enum pvsr_park_result pvsr_park_this_vcpu(struct pvsr *p,
 	 * run again), or in a new domain on a rebuilt context.
 	 */
 	report_resumed(p, slot, vcpu, gen);
-	wait_release(p, gen);
+	wait_phase(p, gen, PVSR_BARRIER_RELEASE);
 	return PVSR_PARK_DONE;
 }
 

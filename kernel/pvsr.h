@@ -28,11 +28,12 @@
 /*
  * How vCPU 0 brings the parked vCPUs back after the hypercall.
  *
- * BATCHED (the default): in a new domain, each vCPU's vcpu_info
- * registration and VCPUOP_initialise go to Xen PVSR_BRINGUP_BATCH vCPUs
- * per HYPERVISOR_multicall, then every VCPUOP_up in one more, so no
- * rebuilt vCPU competes with vCPU 0 for a physical CPU until all are
- * built; after a cancel, the VCPUOP_ups go as one multicall.
+ * BATCHED (the default): in a new domain, one HYPERVISOR_multicall
+ * registers every vCPU's vcpu_info, VCPUOP_initialise goes
+ * PVSR_BRINGUP_BATCH contexts per multicall, and one more starts them
+ * all (VCPUOP_up), so no rebuilt vCPU competes with vCPU 0 for a
+ * physical CPU until all are built; after a cancel, the VCPUOP_ups go as
+ * one multicall.
  * SERIAL: one vCPU at a time, one hypercall round trip per step (what
  * pvsr did before; kept to measure against).
  * A failed entry is reported like the single call (step, vCPU, hypercall,

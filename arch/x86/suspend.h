@@ -12,7 +12,6 @@
 #include "hypercall/pvsr_error.h"
 #include "arch/x86/context.h"
 #include "arch/x86/park.h"
-#include "hypercall/hypercall.h"
 
 /*
  * The toolstack finds the P2M through three levels of MFNs: shared_info
@@ -140,25 +139,10 @@ static inline void pvsr_arch_cpu_relax(void)
 {
 	pvsr_fake_cpu_relax();
 }
-
-static inline void pvsr_arch_cpu_yield(void)
-{
-	pvsr_fake_cpu_relax();
-}
 #else
 static inline void pvsr_arch_cpu_relax(void)
 {
 	__builtin_ia32_pause();
-}
-
-/*
- * A wait on a vCPU that is running again in this domain (its vcpu_info
- * and channels are back): give the physical CPU to another vCPU, instead
- * of spinning away the time slice the vCPUs still being brought up need.
- */
-static inline void pvsr_arch_cpu_yield(void)
-{
-	pvsr_hyp_sched_yield();
 }
 #endif
 

@@ -314,6 +314,13 @@ static void boot_vcpu_clock_back(struct pvsr *p, struct pvsr_report *r)
 			 __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, rc);
 		p->ops->panic("vcpu_info of vCPU 0", &r->error);
 	}
+	/*
+	 * Xen filled the registered area from vCPU 0's stale shared_info
+	 * slot (upcall mask included, often 0) and marked every event
+	 * pending: mask again, or the rest of the resume runs with upcalls
+	 * on, and every multicall entry is preempted to deliver them.
+	 */
+	p->ops->mask_events(true);
 	if (p->ops->clock_resume)
 		p->ops->clock_resume();
 }

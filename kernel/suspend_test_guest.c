@@ -628,6 +628,13 @@ static long on_call(int hypercall, int subop, unsigned int vcpu, void *data)
 /* The rebuild's steps, whoever made the call (alone or batched). */
 static void on_vcpu_op(int cmd, unsigned int vcpu, void *data)
 {
+	/*
+	 * As Xen does after a restore: the registered area gets vCPU 0's
+	 * stale shared_info slot, here with its upcall mask clear.
+	 */
+	if (cmd == VCPUOP_register_vcpu_info && vcpu == 0 &&
+	    pvsr_fake()->nr_suspends)
+		WRITE_ONCE(sim->v[0].masked, false);
 	if (cmd == VCPUOP_register_vcpu_info)
 		log_add('R', vcpu, 0);
 	else if (cmd == VCPUOP_initialise)

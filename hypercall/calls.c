@@ -172,6 +172,11 @@ long pvsr_hyp_event_channel_op(int cmd, void *arg)
 			  (unsigned long)arg);
 }
 
+long pvsr_hyp_multicall(struct multicall_entry *calls, unsigned int nr)
+{
+	return hypercall2(__HYPERVISOR_multicall, (unsigned long)calls, nr);
+}
+
 long pvsr_hyp_sched_yield(void)
 {
 	return hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);

@@ -31,6 +31,9 @@ static const char *const error_names[PVSR_E_COUNT] = {
 	[PVSR_E_HOOKS_FULL] = "the hook table is full",
 	[PVSR_E_PARK_STATE] = "a vCPU could not save its state at park",
 	[PVSR_E_ARCH_INIT] = "the CPU's FPU state does not fit the park area",
+	[PVSR_E_P2M_SPACE] =
+		"the P2M frame list does not fit the space the kernel gave",
+	[PVSR_E_MULTICALL] = "Xen refused a multicall batch as a whole",
 };
 
 static const char *const step_names[PVSR_STEP_COUNT] = {
@@ -80,6 +83,8 @@ int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 		 */
 		detail->port = 0;
 		detail->hook = NULL;
+		detail->needed = 0;
+		detail->available = 0;
 	}
 	return -(int)code;
 }

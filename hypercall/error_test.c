@@ -75,7 +75,9 @@ static void error_every_step_has_a_distinct_name(struct kunit *test)
 
 static void error_fail_fills_detail_and_negates(struct kunit *test)
 {
-	struct pvsr_error_detail d = { .port = 7, .hook = "stale" };
+	struct pvsr_error_detail d = {
+		.port = 7, .hook = "stale", .needed = 9, .available = 2
+	};
 
 	KUNIT_EXPECT_EQ(test,
 			pvsr_fail(&d, PVSR_E_VCPU_DOWN, PVSR_STEP_DOWN, 3,
@@ -90,6 +92,8 @@ static void error_fail_fills_detail_and_negates(struct kunit *test)
 	/* Nothing left over from an earlier failure. */
 	KUNIT_EXPECT_EQ(test, d.port, 0U);
 	KUNIT_EXPECT_NULL(test, d.hook);
+	KUNIT_EXPECT_EQ(test, d.needed, 0UL);
+	KUNIT_EXPECT_EQ(test, d.available, 0UL);
 }
 
 static void error_fail_accepts_null_detail(struct kunit *test)

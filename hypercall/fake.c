@@ -898,15 +898,26 @@ static long vcpu_runstate(unsigned int id, void *arg)
 	return 0;
 }
 
+static long vcpu_op(int cmd, unsigned int vcpu, void *arg);
+
 static long fake_vcpu_op(int cmd, unsigned int vcpu, void *arg)
 {
-	struct vcpu_set_periodic_timer *per = arg;
 	long rc = enter(__HYPERVISOR_vcpu_op, cmd);
 
 	if (rc)
 		return rc;
 	if (vcpu >= fake.nr_vcpus)
 		return -XEN_ENOENT;
+	rc = vcpu_op(cmd, vcpu, arg);
+	if (rc >= 0 && fake.hooks.on_vcpu_op)
+		fake.hooks.on_vcpu_op(cmd, vcpu, fake.hooks.data);
+	return rc;
+}
+
+static long vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+	struct vcpu_set_periodic_timer *per = arg;
+
 	switch (cmd) {
 	case VCPUOP_initialise:
 		return vcpu_initialise(vcpu, arg);
@@ -1114,6 +1125,51 @@ static long fake_event_channel_op(int cmd, void *arg)
 		return evtchn_bind_interdomain(arg);
 	}
 	return -XEN_ENOSYS;
+}
+
+/* ---- multicall ------------------------------------------------------------ */
+
+/* What a debug Xen leaves in an entry it ran: only `result` is kept. */
+#define FAKE_MULTICALL_SCRIBBLE 0xaaaaaaaaaaaaaaaaUL
+
+static long multicall_one(const struct multicall_entry *e)
+{
+	switch (e->op) {
+	case __HYPERVISOR_vcpu_op:
+		return fake_vcpu_op((int)e->args[0], (unsigned int)e->args[1],
+				    (void *)e->args[2]);
+	case __HYPERVISOR_event_channel_op:
+		return fake_event_channel_op((int)e->args[0],
+					     (void *)e->args[1]);
+	}
+	/* Only what pvsr batches; anything else is a test's mistake. */
+	return -XEN_ENOSYS;
+}
+
+/*
+ * Each entry is a hypercall of its own (counted, faults and hooks
+ * included); a failing one does not stop the rest, as in Xen.
+ */
+static long fake_multicall(struct multicall_entry *calls, unsigned int nr)
+{
+	long rc = enter(__HYPERVISOR_multicall, PVSR_FAKE_ANY);
+	unsigned int i, k;
+
+	if (rc)
+		return rc;
+	if (!calls && nr)
+		return -XEN_EFAULT;
+	for (i = 0; i < nr; i++) {
+		long result = multicall_one(&calls[i]);
+
+		calls[i].op = FAKE_MULTICALL_SCRIBBLE;
+		for (k = 0; k < ARRAY_SIZE(calls[i].args); k++)
+			calls[i].args[k] = FAKE_MULTICALL_SCRIBBLE;
+		calls[i].result = (xen_ulong_t)result;
+	}
+	fake.multicalls++;
+	fake.multicall_entries += nr;
+	return 0;
 }
 
 /* ---- scheduling, shutdown and suspend --------------------------------- */
@@ -1352,6 +1408,11 @@ long pvsr_hyp_vcpu_op(int cmd, unsigned int vcpu, void *arg)
 long pvsr_hyp_event_channel_op(int cmd, void *arg)
 {
 	return LOCKED(long, fake_event_channel_op(cmd, arg));
+}
+
+long pvsr_hyp_multicall(struct multicall_entry *calls, unsigned int nr)
+{
+	return LOCKED(long, fake_multicall(calls, nr));
 }
 
 long pvsr_hyp_sched_yield(void)

@@ -2,7 +2,7 @@
 /*
  * The fake hypervisor behind hypercall/hypercall.h in the KUnit build.
  *
- * It keeps the state Xen keeps for one domain with up to 64 vCPUs (vCPU
+ * It keeps the state Xen keeps for one domain with up to 128 vCPUs (vCPU
  * up/down/initialised, vcpu_info registrations, 2-level event channels,
  * shared_info mapping, timers) and enforces the ABI rules the suspend path
  * depends on, with the errors Xen returns:
@@ -13,6 +13,10 @@
  *  - VCPUOP_register_vcpu_info on an up vCPU other than the caller, or a
  *    second time in the same domain: -EINVAL.
  *  - VCPUOP_down of the last running vCPU shuts the domain down.
+ *  - HYPERVISOR_multicall runs vcpu_op and event_channel_op entries, each
+ *    as its own call (counted, failures injected per entry), every entry
+ *    even after one failed, and like a debug Xen scribbles over all but
+ *    `result` of each entry it ran.
  *  - EVTCHNOP_bind_virq of a virq+vCPU already bound: -EEXIST;
  *    EVTCHNOP_close of a closed port: -EINVAL.
  *  - The suspend hypercall while another vCPU is up, off vCPU 0 or with
@@ -41,9 +45,9 @@
 #include "hypercall/hypercall.h"
 #include <xenpub/errno.h>
 
-#define PVSR_FAKE_MAX_VCPUS 64
-/* Enough ports for 64 vCPUs x several channels; tests may lower max_ports. */
-#define PVSR_FAKE_MAX_PORTS 1024
+#define PVSR_FAKE_MAX_VCPUS 128
+/* Enough ports for 128 vCPUs x several channels; tests may lower max_ports. */
+#define PVSR_FAKE_MAX_PORTS 2048
 #define PVSR_FAKE_MAX_FAULTS 8
 #define PVSR_FAKE_MMU_LOG 16
 /* Matches any subop in pvsr_fake_inject() and pvsr_fake_calls(). */
@@ -122,6 +126,8 @@ struct pvsr_fake_hooks {
 	void (*on_vcpu_up)(unsigned int vcpu, void *data);
 	/* VCPUOP_down took vCPU vcpu down. */
 	void (*on_vcpu_down)(unsigned int vcpu, void *data);
+	/* A VCPUOP_* call on vCPU vcpu succeeded (alone or in a multicall). */
+	void (*on_vcpu_op)(int cmd, unsigned int vcpu, void *data);
 	/* The suspend hypercall is about to return result (state changed). */
 	void (*on_suspend)(long result, void *data);
 	/*
@@ -184,6 +190,8 @@ struct pvsr_fake {
 	uint64_t now_ns; /* system time for timers */
 	unsigned int vm_assists;
 
+	unsigned int multicalls; /* HYPERVISOR_multicall batches run */
+	unsigned int multicall_entries; /* entries in them */
 	unsigned int calls[PVSR_FAKE_NR_HYPERCALLS][PVSR_FAKE_NR_SUBOPS];
 	unsigned int calls_total[PVSR_FAKE_NR_HYPERCALLS];
 	struct pvsr_fake_fault fault[PVSR_FAKE_MAX_FAULTS];
@@ -199,7 +207,7 @@ struct pvsr_fake {
 struct pvsr_fake *pvsr_fake(void);
 
 /*
- * A fresh domain with nr_vcpus (1..64) vCPUs as Xen builds it: vCPU 0
+ * A fresh domain with nr_vcpus (1..128) vCPUs as Xen builds it: vCPU 0
  * initialised and running, the others down and uninitialised, two
  * start_info channels (xenstore, console), shared_info not mapped,
  * suspend_result 0, no faults, no hooks. Returns 0 or -XEN_EINVAL.

@@ -871,6 +871,105 @@ static void fake_xen_pte_model(struct kunit *test)
 			leaf & ~1ULL);
 }
 
+static void vcpu_op_entry(struct multicall_entry *e, int cmd, unsigned int v,
+			  void *arg)
+{
+	*e = (struct multicall_entry){
+		.op = __HYPERVISOR_vcpu_op,
+		.args = { (xen_ulong_t)cmd, v, (xen_ulong_t)arg },
+	};
+}
+
+/*
+ * Xen runs every entry, in order, each as its own call: one that fails
+ * (here an injected failure in the middle) does not stop the next, and
+ * each entry's result is its own. Only `result` is kept.
+ */
+static void fake_multicall_runs_every_entry(struct kunit *test)
+{
+	struct vcpu_guest_context *ctx = new_ctx(test);
+	struct multicall_entry mc[6];
+	unsigned int v, k;
+
+	for (v = 1; v < NR_VCPUS; v++)
+		vcpu_op_entry(&mc[v - 1], VCPUOP_initialise, v, ctx);
+	for (v = 1; v < NR_VCPUS; v++)
+		vcpu_op_entry(&mc[NR_VCPUS - 1 + v - 1], VCPUOP_up, v, NULL);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_vcpu_op,
+					 VCPUOP_initialise, 2, -XEN_EFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_multicall(mc, 6), 0L);
+	/* initialise 1, 2 (fails), 3; up 1, 2 (not initialised), 3. */
+	KUNIT_EXPECT_EQ(test, (long)mc[0].result, 0L);
+	KUNIT_EXPECT_EQ(test, (long)mc[1].result, (long)-XEN_EFAULT);
+	KUNIT_EXPECT_EQ(test, (long)mc[2].result, 0L);
+	KUNIT_EXPECT_EQ(test, (long)mc[3].result, 0L);
+	KUNIT_EXPECT_EQ(test, (long)mc[4].result, (long)-XEN_EINVAL);
+	KUNIT_EXPECT_EQ(test, (long)mc[5].result, 0L);
+	KUNIT_EXPECT_TRUE(test, pvsr_fake()->vcpu[1].up);
+	KUNIT_EXPECT_FALSE(test, pvsr_fake()->vcpu[2].up);
+	KUNIT_EXPECT_TRUE(test, pvsr_fake()->vcpu[3].up);
+	/* Each entry counted as the call it is; one batch. */
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_initialise),
+		3U);
+	KUNIT_EXPECT_EQ(test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_up),
+			3U);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_fake_calls(__HYPERVISOR_multicall, PVSR_FAKE_ANY),
+			1U);
+	KUNIT_EXPECT_EQ(test, pvsr_fake()->multicalls, 1U);
+	KUNIT_EXPECT_EQ(test, pvsr_fake()->multicall_entries, 6U);
+	/* As a debug Xen does: nothing but the result can be read back. */
+	for (k = 0; k < 6; k++)
+		KUNIT_EXPECT_NE(test, mc[k].args[1], (xen_ulong_t)(k % 3 + 1));
+}
+
+static void fake_multicall_refused_as_a_whole(struct kunit *test)
+{
+	struct multicall_entry mc[1];
+
+	vcpu_op_entry(&mc[0], VCPUOP_is_up, 0, NULL);
+	KUNIT_ASSERT_EQ(test,
+			pvsr_fake_inject(__HYPERVISOR_multicall, PVSR_FAKE_ANY,
+					 1, -XEN_EFAULT),
+			0);
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_multicall(mc, 1), (long)-XEN_EFAULT);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, PVSR_FAKE_ANY), 0U);
+	/* Unbatched operations are a test's mistake, not a pass. */
+	mc[0] = (struct multicall_entry){ .op = __HYPERVISOR_mmu_update };
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_multicall(mc, 1), 0L);
+	KUNIT_EXPECT_EQ(test, (long)mc[0].result, (long)-XEN_ENOSYS);
+}
+
+static void record_vcpu_op(int cmd, unsigned int vcpu, void *data)
+{
+	unsigned int *seen = data;
+
+	if (cmd == VCPUOP_register_vcpu_info)
+		seen[vcpu]++;
+}
+
+/* on_vcpu_op names the target vCPU of each successful call. */
+static void fake_on_vcpu_op_names_the_target(struct kunit *test)
+{
+	struct vcpu_register_vcpu_info info = { .mfn = 7, .offset = 64 };
+	unsigned int seen[NR_VCPUS] = { 0 };
+	struct pvsr_fake_hooks hooks = { .on_vcpu_op = record_vcpu_op,
+					 .data = seen };
+	struct multicall_entry mc[2];
+
+	pvsr_fake_set_hooks(&hooks);
+	vcpu_op_entry(&mc[0], VCPUOP_register_vcpu_info, 2, &info);
+	vcpu_op_entry(&mc[1], VCPUOP_register_vcpu_info, 2, &info);
+	KUNIT_EXPECT_EQ(test, pvsr_hyp_multicall(mc, 2), 0L);
+	KUNIT_EXPECT_EQ(test, (long)mc[1].result, (long)-XEN_EINVAL);
+	KUNIT_EXPECT_EQ(test, seen[2], 1U);
+	KUNIT_EXPECT_EQ(test, seen[1] + seen[3], 0U);
+}
+
 static void fake_violation_names_are_distinct(struct kunit *test)
 {
 	unsigned int a, b;
@@ -917,6 +1016,9 @@ static struct kunit_case fake_cases[] = {
 	KUNIT_CASE(fake_inject_n_fails_consecutive_calls),
 	KUNIT_CASE(fake_inject_any_subop_and_suspend),
 	KUNIT_CASE(fake_inject_slots_run_out),
+	KUNIT_CASE(fake_multicall_runs_every_entry),
+	KUNIT_CASE(fake_multicall_refused_as_a_whole),
+	KUNIT_CASE(fake_on_vcpu_op_names_the_target),
 	KUNIT_CASE(fake_on_call_hook_can_fail_calls),
 	KUNIT_CASE(fake_singleshot_timer_only_on_current_vcpu),
 	KUNIT_CASE(fake_periodic_timer_minimum),

@@ -40,6 +40,16 @@ long pvsr_hyp_memory_op(unsigned int cmd, void *arg);
 long pvsr_hyp_vcpu_op(int cmd, unsigned int vcpu, void *arg);
 long pvsr_hyp_event_channel_op(int cmd, void *arg);
 
+/*
+ * HYPERVISOR_multicall: Xen runs the nr entries in order, each as its own
+ * hypercall, and writes each one's return value into its `result`; an
+ * entry that fails does not stop the ones after it. Returns 0 when every
+ * entry ran (their results say how), or a negative Xen errno when the
+ * batch as a whole was refused (e.g. -EFAULT for a bad list). Xen may
+ * overwrite the other fields of an entry: read only `result` after.
+ */
+long pvsr_hyp_multicall(struct multicall_entry *calls, unsigned int nr);
+
 long pvsr_hyp_sched_yield(void);
 long pvsr_hyp_sched_block(void);
 long pvsr_hyp_sched_poll(evtchn_port_t *ports, unsigned int nr,

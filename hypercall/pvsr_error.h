@@ -29,7 +29,7 @@ enum pvsr_error {
 	PVSR_E_PRE_SUSPEND, /* arch pre-suspend (canonicalising MFNs) failed */
 	PVSR_E_SUSPEND, /* SCHEDOP_shutdown(SHUTDOWN_suspend) failed */
 	PVSR_E_SHARED_INFO, /* mapping the new shared_info failed */
-	PVSR_E_P2M, /* republishing the P2M frame list failed */
+	PVSR_E_P2M, /* unused since PVSR_E_P2M_SPACE; keeps the numbering */
 	PVSR_E_VCPU_INFO, /* VCPUOP_register_vcpu_info failed */
 	PVSR_E_REBIND, /* rebinding an event channel failed */
 	PVSR_E_VCPU_INIT, /* VCPUOP_initialise of a parked vCPU failed */
@@ -43,6 +43,8 @@ enum pvsr_error {
 	PVSR_E_HOOKS_FULL, /* no room left in the hook table */
 	PVSR_E_PARK_STATE, /* a parking vCPU could not save its arch state */
 	PVSR_E_ARCH_INIT, /* the CPU's FPU state does not fit the park area */
+	PVSR_E_P2M_SPACE, /* the P2M frame list does not fit the given space */
+	PVSR_E_MULTICALL, /* Xen refused a multicall batch as a whole */
 	PVSR_E_COUNT
 };
 
@@ -76,14 +78,20 @@ struct pvsr_error_detail {
 	long xen_errno; /* Xen's (negative) return value, or 0 */
 	unsigned int port; /* event channel concerned, if any */
 	const char *hook; /* name of the failing hook, if any */
+	/*
+	 * A size that did not fit (PVSR_E_P2M_SPACE: pages of P2M frame
+	 * list), or 0: how much was needed, how much there was.
+	 */
+	unsigned long needed, available;
 };
 
 const char *pvsr_strerror(enum pvsr_error code);
 const char *pvsr_step_name(enum pvsr_step step);
 
 /*
- * Record a failure: fills *detail (if not NULL; port and hook are reset,
- * for the caller to set when they apply) and returns -code, so that a
+ * Record a failure: fills *detail (if not NULL; port, hook, needed and
+ * available are reset, for the caller to set when they apply) and returns
+ * -code, so that a
  * failure site reads "return pvsr_fail(detail, ...);".
  */
 int pvsr_fail(struct pvsr_error_detail *detail, enum pvsr_error code,

@@ -57,8 +57,8 @@ static bool slot_is(const struct pvsr_vcpu_slot *slot, unsigned int gen,
 
 bool pvsr_barrier_member(const struct pvsr *p, unsigned int vcpu)
 {
-	return vcpu != 0 && vcpu < p->nr_vcpus && vcpu < 64 &&
-	       (pvsr_load(&p->members) >> vcpu) & 1;
+	return vcpu != 0 && vcpu < p->nr_vcpus && vcpu < PVSR_MAX_VCPUS &&
+	       (pvsr_load(&p->members[vcpu / 64]) >> (vcpu % 64)) & 1;
 }
 
 enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
@@ -73,7 +73,7 @@ enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
 
 void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 {
-	uint64_t members = 0;
+	uint64_t members[PVSR_MEMBER_WORDS] = { 0 };
 	unsigned int v, n = 1;
 
 	p->generation++;
@@ -82,7 +82,7 @@ void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 
 		if (!p->ops->vcpu_online(v))
 			continue;
-		members |= 1ULL << v;
+		members[v / 64] |= 1ULL << (v % 64);
 		n++;
 		s->parked_ns = s->up_ns = s->resumed_ns = 0;
 		s->deferred = 0;
@@ -91,7 +91,8 @@ void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 			   slot_state(p->generation, PVSR_VCPU_NOT_INVOLVED));
 	}
 	r->nr_vcpus = n;
-	pvsr_store(&p->members, members);
+	for (v = 0; v < PVSR_MEMBER_WORDS; v++)
+		pvsr_store(&p->members[v], members[v]);
 	pvsr_store(&p->barrier, barrier_word(p->generation, PVSR_BARRIER_HOLD));
 }
 

@@ -29,7 +29,7 @@
 
 #include "kernel/pvsr.h"
 
-#define PVSR_EVTCHN_MAX_VCPUS 64
+#define PVSR_EVTCHN_MAX_VCPUS PVSR_MAX_VCPUS
 /* Per vCPU: VIRQ_TIMER, VIRQ_DEBUG and a few IPIs; plus global ones. */
 #define PVSR_EVTCHN_PER_VCPU 5
 #define PVSR_EVTCHN_GLOBAL 16

@@ -618,7 +618,9 @@ static void evtchn_rebind_vcpu_binds_only_that_vcpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_of_vcpu(1), 3U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_ports_of_vcpu(3), 0U);
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count_bound(&c->reg), 2U + 3U);
-	KUNIT_EXPECT_EQ(test, pvsr_evtchn_rebind_vcpu(&c->reg, 64, &c->d),
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_rebind_vcpu(&c->reg, PVSR_EVTCHN_MAX_VCPUS,
+						&c->d),
 			-PVSR_E_INVAL);
 }
 

@@ -17,7 +17,35 @@
 /* ------------------------------------------------------------------ */
 /* The suspend protocol.                                              */
 
-#define PVSR_MAX_VCPUS 64
+/*
+ * The most vCPUs a domain may have for pvsr (static per-vCPU storage:
+ * the caller's slots and the report). vCPUs from 32 on need a vcpu_info
+ * registered outside shared_info (VCPUOP_register_vcpu_info).
+ */
+#define PVSR_MAX_VCPUS 128
+#define PVSR_MEMBER_WORDS ((PVSR_MAX_VCPUS + 63) / 64)
+
+/*
+ * How vCPU 0 brings the parked vCPUs back after the hypercall.
+ *
+ * BATCHED (the default): in a new domain, one HYPERVISOR_multicall
+ * registers every vCPU's vcpu_info, VCPUOP_initialise goes
+ * PVSR_BRINGUP_BATCH contexts per multicall, and one more starts them
+ * all (VCPUOP_up), so no rebuilt vCPU competes with vCPU 0 for a
+ * physical CPU until all are built; after a cancel, the VCPUOP_ups go as
+ * one multicall.
+ * SERIAL: one vCPU at a time, one hypercall round trip per step (what
+ * pvsr did before; kept to measure against).
+ * A failed entry is reported like the single call (step, vCPU, hypercall,
+ * subop, Xen's errno from the entry's result).
+ */
+enum pvsr_bringup {
+	PVSR_BRINGUP_BATCHED = 0,
+	PVSR_BRINGUP_SERIAL,
+};
+
+/* vCPUs per multicall of a new domain's bring-up (a context is ~5 KiB). */
+#define PVSR_BRINGUP_BATCH 16
 
 /*
  * Phases of one suspend, timed with the guest's clock (report.phase_ns).
@@ -192,7 +220,8 @@ struct pvsr {
 	int resume_kind; /* enum pvsr_resume_kind */
 	unsigned int generation; /* suspends so far */
 	/* Who takes part in this suspend, snapshotted once when it begins. */
-	uint64_t members;
+	uint64_t members[PVSR_MEMBER_WORDS];
+	enum pvsr_bringup bringup; /* BATCHED unless the kernel says */
 	struct pvsr_vcpu_slot *slots; /* PVSR_MAX_VCPUS of them */
 	struct pvsr_trace *trace; /* NULL unless pvsr_trace_attach() */
 };

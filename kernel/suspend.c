@@ -9,6 +9,7 @@
  */
 #include "kernel/pvsr.h"
 #include "kernel/barrier.h"
+#include "kernel/bringup.h"
 #include "kernel/hooks.h"
 #include "kernel/trace.h"
 #include "kernel/evtchn_registry.h"
@@ -58,7 +59,9 @@ int pvsr_init(struct pvsr *p, const struct pvsr_ops *ops,
 	p->barrier = PVSR_BARRIER_IDLE;
 	p->resume_kind = PVSR_RESUME_BACKOUT;
 	p->generation = 0;
-	p->members = 0;
+	for (rc = 0; rc < PVSR_MEMBER_WORDS; rc++)
+		p->members[rc] = 0;
+	p->bringup = PVSR_BRINGUP_BATCHED;
 	p->slots = slots;
 	p->trace = NULL;
 	return 0;
@@ -130,68 +133,6 @@ static int down_all(struct pvsr *p, struct pvsr_report *r, unsigned int *done)
 	return 0;
 }
 
-/* Let a parked, down vCPU run again; its resume latency starts now. */
-static int vcpu_up(struct pvsr *p, struct pvsr_report *r, unsigned int v)
-{
-	long rc;
-
-	p->slots[v].up_ns = p->ops->now_ns();
-	pvsr_trace_event(p, 0, PVSR_TR_VCPU_UP, v);
-	rc = pvsr_hyp_vcpu_op(VCPUOP_up, v, NULL);
-	if (rc)
-		return xen_fail(r, PVSR_E_VCPU_UP, PVSR_STEP_REBUILD, v,
-				__HYPERVISOR_vcpu_op, VCPUOP_up, rc);
-	return 0;
-}
-
-/* Same domain, same contexts: let the vCPUs below `limit` run again. */
-static int restart_vcpus(struct pvsr *p, struct pvsr_report *r,
-			 unsigned int limit)
-{
-	unsigned int v;
-	int rc;
-
-	for (v = 1; v < limit; v++) {
-		if (!pvsr_barrier_member(p, v))
-			continue;
-		rc = vcpu_up(p, r, v);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/* Too large for a kernel stack; only the boot vCPU builds contexts. */
-static struct vcpu_guest_context rebuild_ctx;
-
-/* New domain: every parked vCPU is uninitialised; build it again. */
-static int rebuild_vcpus(struct pvsr *p, struct pvsr_report *r)
-{
-	unsigned int v;
-	long rc;
-
-	for (v = 1; v < p->nr_vcpus; v++) {
-		if (!pvsr_barrier_member(p, v))
-			continue;
-		rc = p->ops->register_vcpu_info(v);
-		if (rc)
-			return xen_fail(r, PVSR_E_VCPU_INFO, PVSR_STEP_REBUILD,
-					v, __HYPERVISOR_vcpu_op,
-					VCPUOP_register_vcpu_info, rc);
-		pvsr_arch_vcpu_context(p->arch, v, &p->slots[v].jb,
-				       &p->slots[v].park, &rebuild_ctx);
-		rc = pvsr_hyp_vcpu_op(VCPUOP_initialise, v, &rebuild_ctx);
-		if (rc)
-			return xen_fail(r, PVSR_E_VCPU_INIT, PVSR_STEP_REBUILD,
-					v, __HYPERVISOR_vcpu_op,
-					VCPUOP_initialise, rc);
-		rc = vcpu_up(p, r, v);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static void fill_vcpu_report(struct pvsr *p, struct pvsr_report *r)
 {
 	unsigned int v;
@@ -244,9 +185,9 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 	pvsr_store(&p->resume_kind, kind);
 	pvsr_barrier_set_phase(p, PVSR_BARRIER_RESUME);
 	if (kind == PVSR_RESUME_NEW_DOMAIN)
-		rc = rebuild_vcpus(p, r);
+		rc = pvsr_bringup_rebuild(p, r);
 	else
-		rc = restart_vcpus(p, r, down_limit);
+		rc = pvsr_bringup_restart(p, r, down_limit);
 	if (!rc)
 		rc = pvsr_barrier_wait_resumed(p, r);
 	return rc;
@@ -373,6 +314,13 @@ static void boot_vcpu_clock_back(struct pvsr *p, struct pvsr_report *r)
 			 __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, rc);
 		p->ops->panic("vcpu_info of vCPU 0", &r->error);
 	}
+	/*
+	 * Xen filled the registered area from vCPU 0's stale shared_info
+	 * slot (upcall mask included, often 0) and marked every event
+	 * pending: mask again, or the rest of the resume runs with upcalls
+	 * on, and every multicall entry is preempted to deliver them.
+	 */
+	p->ops->mask_events(true);
 	if (p->ops->clock_resume)
 		p->ops->clock_resume();
 }

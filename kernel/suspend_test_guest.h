@@ -48,6 +48,7 @@
 #define ID_CONSOLE 1
 #define NR_HOOKS 3
 #define NR_PFNS 1024
+#define P2M_LIST_PAGES 2
 #define STORE_PFN 7
 #define CONSOLE_PFN 9
 #define KERNEL_L4_PFN 100
@@ -60,7 +61,7 @@
 /* Frames of pages outside the P2M array's PFN range (frame lists). */
 #define MFN_OTHER 0x80000UL
 #define TICK_NS 1000000ULL
-#define NR_LOG 512
+#define NR_LOG 2048
 #define SIM_PANICKED (-1000)
 /* Turns to wait for the vCPU threads (each one lets them all run). */
 #define SETTLE_YIELDS 100000
@@ -123,7 +124,7 @@ struct sim_vcpu {
 
 /*
  * What happened, in order: R vcpu_info registered, I VCPUOP_initialise,
- * U VCPUOP_up, X the suspend hypercall, P/S/H/C a hook's prepare,
+ * U VCPUOP_up (a: the vCPU, each on success), X the suspend hypercall, P/S/H/C a hook's prepare,
  * suspend, resume, complete (b: kind, c: 1 if its context was right),
  * V ops->vcpu_resume.
  */
@@ -184,6 +185,11 @@ struct sim {
 	/* The clock read on vCPU 0 while it had no vcpu_info (stale time). */
 	unsigned int stale_clock_reads;
 	unsigned int clock_resumes;
+	/* The kernel does not say where vcpu_infos are: ops register them. */
+	bool vcpu_info_by_op;
+	/* nr_pages the toolstack's restore writes (0: NR_PFNS). */
+	unsigned long restore_nr_pages;
+	unsigned int vcpu_info_ops; /* ops->register_vcpu_info calls */
 };
 
 struct want {

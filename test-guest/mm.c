@@ -312,6 +312,37 @@ void *mm_alloc_page(void)
 	return pfn_to_virt(pfn);
 }
 
+/* Lock held. n frames at consecutive PFNs from the bottom, or 0. */
+static unsigned long take_low_run(unsigned long n)
+{
+	unsigned long first = 0, got = 0, pfn;
+
+	while (got < n) {
+		pfn = take_low_frame();
+		if (!pfn)
+			return 0;
+		if (!got || pfn != first + got) {
+			first = pfn;
+			got = 0;
+		}
+		got++;
+	}
+	return first;
+}
+
+void *mm_alloc_pages(unsigned long n)
+{
+	unsigned long pfn;
+
+	mm_lock();
+	pfn = n ? take_low_run(n) : 0;
+	mm_unlock();
+	if (!pfn)
+		return NULL;
+	memset(pfn_to_virt(pfn), 0, n * GUEST_PAGE_SIZE);
+	return pfn_to_virt(pfn);
+}
+
 unsigned long mm_frames_left(void)
 {
 	unsigned long n;

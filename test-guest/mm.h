@@ -49,6 +49,11 @@ uint64_t mm_kernel_l4_mfn(void);
  * never freed. NULL when none is left.
  */
 void *mm_alloc_page(void);
+/*
+ * n zeroed pages at consecutive PFNs, so at consecutive addresses of the
+ * initial mapping, writable, never freed. NULL when no such run is left.
+ */
+void *mm_alloc_pages(unsigned long n);
 /* Frames left for mm_alloc_page() and for new page tables together. */
 unsigned long mm_frames_left(void);
 

@@ -12,6 +12,7 @@
 #include "test-guest/events.h"
 #include "test-guest/suspend.h"
 #include "test-guest/xenstore.h"
+#include "test-guest/mm.h"
 #include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 
@@ -49,6 +50,44 @@ static void map_shared_info(void)
 	if (rc)
 		panic("mapping shared_info failed: %ld", rc);
 	guest_shared_info = (struct shared_info *)shared_info_page;
+}
+
+/*
+ * The P2M frame lists live in pages of our own memory, as many as the
+ * memory we were given needs (a few pages per 4 GiB): pvsr keeps no array
+ * sized for the largest guest.
+ */
+static void give_p2m_list_space(void)
+{
+	struct pvsr_error_detail d;
+	unsigned long pages;
+
+	pages = pvsr_arch_p2m_list_pages(guest_start_info->nr_pages);
+	mm_init();
+	guest_arch.p2m_list = pages ? mm_alloc_pages(pages) : NULL;
+	guest_arch.p2m_list_pages = guest_arch.p2m_list ? pages : 0;
+	if (pvsr_arch_p2m_check(&guest_arch, PVSR_STEP_NONE, &d))
+		panic("P2M frame list for %lu pages: %s (needs %lu pages, has %lu)",
+		      guest_start_info->nr_pages, pvsr_strerror(d.code),
+		      d.needed, d.available);
+	console_printf("# p2m: %lu pages, frame lists in %lu pages at %p\n",
+		       guest_start_info->nr_pages, pages, guest_arch.p2m_list);
+}
+
+/* How vCPU 0 brings vCPUs back: pvsr.bringup=serial to measure against. */
+static void choose_bringup(void)
+{
+	size_t len;
+	const char *mode = cmdline_get("pvsr.bringup", &len);
+
+	if (mode && len == 6 && !memcmp(mode, "serial", 6))
+		guest_pvsr.bringup = PVSR_BRINGUP_SERIAL;
+	else if (mode && !(len == 7 && !memcmp(mode, "batched", 7)))
+		panic("pvsr.bringup=%.*s: want serial or batched", (int)len,
+		      mode);
+	console_printf("# pvsr: bring-up %s\n",
+		       guest_pvsr.bringup == PVSR_BRINGUP_SERIAL ? "serial" :
+								   "batched");
 }
 
 static void cpu0_early_init(void)
@@ -102,7 +141,9 @@ void guest_start(start_info_t *si)
 	workload_cpu_start();
 	window_init();
 	smp_bring_up_all();
+	give_p2m_list_space();
 	guest_suspend_init();
+	choose_bringup();
 	console_printf("pvsr-guest: %u vCPUs online\n", smp_online_count());
 	scenario_main();
 	guest_poweroff();

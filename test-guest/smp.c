@@ -16,16 +16,16 @@ unsigned int guest_nr_vcpus = 1;
 unsigned int guest_nr_online = 1;
 
 /*
- * vcpu_info areas, one page for all 64 (64 bytes each). The shared_info
- * slots only cover vCPUs 0-31; Xen refuses VCPUOP_initialise above that
- * until a vcpu_info has been registered.
+ * vcpu_info areas, 64 bytes each, 64 to a page. The shared_info slots
+ * only cover vCPUs 0-31; Xen refuses VCPUOP_initialise above that until
+ * a vcpu_info has been registered, and one must not cross a page.
  */
 static struct vcpu_info
 	vcpu_info_area[GUEST_MAX_VCPUS] __aligned(GUEST_PAGE_SIZE)
 		__section(".bss.page_aligned");
 
-_Static_assert(sizeof(vcpu_info_area) <= GUEST_PAGE_SIZE,
-	       "vcpu_info areas must share one page");
+_Static_assert(GUEST_PAGE_SIZE % sizeof(struct vcpu_info) == 0,
+	       "a vcpu_info must never cross a page");
 
 /* One GDT frame per vCPU; Xen wants GDT frames mapped read-only. */
 static char
@@ -36,11 +36,16 @@ static char
 /* Built by vCPU 0 one at a time; too large for a stack. */
 static struct vcpu_guest_context boot_context;
 
+static unsigned int vcpu_info_offset(unsigned int cpu)
+{
+	return (unsigned long)&vcpu_info_area[cpu] % GUEST_PAGE_SIZE;
+}
+
 long smp_register_vcpu_info(unsigned int cpu)
 {
 	struct vcpu_register_vcpu_info info = {
-		.mfn = virt_to_mfn(vcpu_info_area),
-		.offset = cpu * sizeof(struct vcpu_info),
+		.mfn = virt_to_mfn(&vcpu_info_area[cpu]),
+		.offset = vcpu_info_offset(cpu),
 	};
 	long rc = pvsr_hyp_vcpu_op(VCPUOP_register_vcpu_info, cpu, &info);
 
@@ -75,6 +80,9 @@ void smp_arch_state(unsigned int cpu, struct pvsr_vcpu_arch_state *st)
 	st->failsafe_callback = (unsigned long)pvsr_entry_failsafe;
 	/* As pvsr_arch_traps_init() registered them (CALLBACKF_mask_events). */
 	st->callback_flags = VGCF_failsafe_disables_events;
+	/* pvsr registers it in its bring-up batch after a real resume. */
+	st->vcpu_info_mfn = virt_to_mfn(&vcpu_info_area[cpu]);
+	st->vcpu_info_offset = vcpu_info_offset(cpu);
 }
 
 long cpu_set_kernel_stack(unsigned long sp)

@@ -34,6 +34,14 @@ struct pvsr_vcpu_arch_state {
 	unsigned long callback_flags;
 	unsigned long ldt_base; /* linear address, 0 if no LDT */
 	unsigned int ldt_ents;
+	/*
+	 * Where the vCPU's vcpu_info lives (frame of this domain, offset in
+	 * it; must not cross a page), for pvsr to register it before
+	 * VCPUOP_initialise in the same batch; mfn 0: pvsr asks the
+	 * kernel's register_vcpu_info op instead. Not part of the context.
+	 */
+	unsigned long vcpu_info_mfn;
+	unsigned int vcpu_info_offset;
 };
 
 /* Fill *ctx so that the vCPU resumes from jb as pvsr_setjmp() == 1. */

@@ -6,19 +6,6 @@
 #include "arch/x86/pte.h"
 #include "hypercall/hypercall.h"
 
-#define MFNS_PER_PAGE 512
-#define P2M_MAX_PAGES (PVSR_P2M_MAX_PFNS / MFNS_PER_PAGE)
-#define FRAME_LIST_PAGES (P2M_MAX_PAGES / MFNS_PER_PAGE)
-
-/*
- * The toolstack finds the P2M through three levels of MFNs: shared_info
- * names one page of frame-list MFNs, which names frame-list pages, which name
- * the pages of the P2M array itself.
- */
-static unsigned long
-	p2m_frame_list[FRAME_LIST_PAGES][MFNS_PER_PAGE] __aligned(4096);
-static unsigned long p2m_frame_list_list[MFNS_PER_PAGE] __aligned(4096);
-
 static struct shared_info *shared_info(struct pvsr_arch *arch)
 {
 	return (struct shared_info *)arch->shared_info_va;
@@ -34,25 +21,60 @@ long pvsr_arch_map_shared_info(struct pvsr_arch *arch)
 					  UVMF_INVLPG | UVMF_LOCAL);
 }
 
+static unsigned long div_up(unsigned long n, unsigned long d)
+{
+	return (n + d - 1) / d;
+}
+
+unsigned long pvsr_arch_p2m_list_pages(unsigned long nr_pfns)
+{
+	unsigned long p2m_pages = div_up(nr_pfns, PVSR_P2M_PER_PAGE);
+
+	if (!nr_pfns || nr_pfns > PVSR_P2M_MAX_PFNS)
+		return 0;
+	/* The frame-list list, then the frame lists. */
+	return 1 + div_up(p2m_pages, PVSR_P2M_PER_PAGE);
+}
+
+int pvsr_arch_p2m_check(const struct pvsr_arch *arch, enum pvsr_step step,
+			struct pvsr_error_detail *detail)
+{
+	unsigned long need = pvsr_arch_p2m_list_pages(arch->nr_pfns);
+	int rc;
+
+	if (need && arch->p2m_list && need <= arch->p2m_list_pages)
+		return 0;
+	rc = pvsr_fail(detail, PVSR_E_P2M_SPACE, step, PVSR_NO_VCPU, -1, -1, 0);
+	if (detail) {
+		detail->needed = need;
+		detail->available = arch->p2m_list ? arch->p2m_list_pages : 0;
+	}
+	return rc;
+}
+
+/*
+ * p2m_list page 0 is the frame-list list; page 1 + k the k-th frame
+ * list. Entries past the end stay as the kernel zeroed them.
+ */
 int pvsr_arch_publish_p2m(struct pvsr_arch *arch)
 {
-	unsigned long nr_pages =
-		(arch->nr_pfns + MFNS_PER_PAGE - 1) / MFNS_PER_PAGE;
-	unsigned long nr_lists = (nr_pages + MFNS_PER_PAGE - 1) / MFNS_PER_PAGE;
+	unsigned long nr_pages = div_up(arch->nr_pfns, PVSR_P2M_PER_PAGE);
+	unsigned long nr_lists = div_up(nr_pages, PVSR_P2M_PER_PAGE);
+	unsigned long *list_list = arch->p2m_list;
+	unsigned long *lists = arch->p2m_list + PVSR_P2M_PER_PAGE;
 	struct shared_info *s = shared_info(arch);
 	unsigned long i;
+	int rc;
 
-	if (arch->nr_pfns > PVSR_P2M_MAX_PFNS)
-		return pvsr_fail(NULL, PVSR_E_P2M, PVSR_STEP_POST_SUSPEND,
-				 PVSR_NO_VCPU, -1, -1, 0);
+	rc = pvsr_arch_p2m_check(arch, PVSR_STEP_NONE, NULL);
+	if (rc)
+		return rc;
 	for (i = 0; i < nr_pages; i++)
-		p2m_frame_list[i / MFNS_PER_PAGE][i % MFNS_PER_PAGE] =
-			arch->virt_to_mfn(arch->p2m + i * MFNS_PER_PAGE);
+		lists[i] = arch->virt_to_mfn(arch->p2m + i * PVSR_P2M_PER_PAGE);
 	for (i = 0; i < nr_lists; i++)
-		p2m_frame_list_list[i] = arch->virt_to_mfn(p2m_frame_list[i]);
+		list_list[i] = arch->virt_to_mfn(lists + i * PVSR_P2M_PER_PAGE);
 	s->arch.max_pfn = arch->nr_pfns;
-	s->arch.pfn_to_mfn_frame_list_list =
-		arch->virt_to_mfn(p2m_frame_list_list);
+	s->arch.pfn_to_mfn_frame_list_list = arch->virt_to_mfn(list_list);
 	return 0;
 }
 
@@ -115,23 +137,21 @@ int pvsr_arch_post_suspend(struct pvsr_arch *arch, bool new_domain,
 				 PVSR_STEP_POST_SUSPEND, 0,
 				 __HYPERVISOR_update_va_mapping, -1, rc);
 	if (new_domain) {
+		/* The new domain may be larger than the space we were given. */
 		arch->nr_pfns = arch->start_info->nr_pages;
-		if (pvsr_arch_publish_p2m(arch))
-			return pvsr_fail(detail, PVSR_E_P2M,
-					 PVSR_STEP_POST_SUSPEND, 0, -1, -1, 0);
+		if (pvsr_arch_p2m_check(arch, PVSR_STEP_POST_SUSPEND, detail))
+			return -PVSR_E_P2M_SPACE;
+		pvsr_arch_publish_p2m(arch);
 	}
 	return 0;
 }
 
-void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
-			    const struct pvsr_jmp_buf *jb,
-			    const struct pvsr_arch_park *park,
-			    struct vcpu_guest_context *ctx)
+static void context_from_state(const struct pvsr_vcpu_arch_state *state,
+			       const struct pvsr_jmp_buf *jb,
+			       const struct pvsr_arch_park *park,
+			       struct vcpu_guest_context *ctx)
 {
-	struct pvsr_vcpu_arch_state state;
-
-	arch->vcpu_state(vcpu, &state);
-	pvsr_arch_build_context(ctx, jb, &state);
+	pvsr_arch_build_context(ctx, jb, state);
 	if (park && park->saved)
 		pvsr_arch_context_apply_park(ctx, park);
 #ifdef PVSR_SELFTEST_RESUME_RAX0
@@ -142,4 +162,30 @@ void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
 	 */
 	ctx->user_regs.rax = 0;
 #endif
+}
+
+void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
+			    const struct pvsr_jmp_buf *jb,
+			    const struct pvsr_arch_park *park,
+			    struct vcpu_guest_context *ctx)
+{
+	struct pvsr_vcpu_arch_state state;
+
+	arch->vcpu_state(vcpu, &state);
+	context_from_state(&state, jb, park, ctx);
+}
+
+bool pvsr_arch_vcpu_info_location(struct pvsr_arch *arch, unsigned int vcpu,
+				  struct vcpu_register_vcpu_info *info)
+{
+	struct pvsr_vcpu_arch_state state;
+
+	arch->vcpu_state(vcpu, &state);
+	if (!state.vcpu_info_mfn)
+		return false;
+	*info = (struct vcpu_register_vcpu_info){
+		.mfn = state.vcpu_info_mfn,
+		.offset = state.vcpu_info_offset,
+	};
+	return true;
 }

@@ -13,8 +13,16 @@
 #include "arch/x86/context.h"
 #include "arch/x86/park.h"
 
-/* Enough frame-list pages for a 4 GiB guest (512 MFNs per page). */
-#define PVSR_P2M_MAX_PFNS (1UL << 20)
+/*
+ * The toolstack finds the P2M through three levels of MFNs: shared_info
+ * names one page (the frame-list list) of MFNs of frame-list pages, and
+ * each of those names up to 512 pages of the P2M array itself. One
+ * frame-list list page can name 512 frame-list pages: a P2M of at most
+ * 512 * 512 * 512 PFNs (512 GiB of 4 KiB pages) in this PV ABI.
+ */
+#define PVSR_P2M_PER_PAGE 512UL
+#define PVSR_P2M_MAX_PFNS \
+	(PVSR_P2M_PER_PAGE * PVSR_P2M_PER_PAGE * PVSR_P2M_PER_PAGE)
 
 struct pvsr_arch {
 	start_info_t *start_info;
@@ -23,6 +31,15 @@ struct pvsr_arch {
 	/* The P2M array (start_info->mfn_list) and its length. */
 	unsigned long *p2m;
 	unsigned long nr_pfns;
+	/*
+	 * Where pvsr writes the P2M frame lists: p2m_list_pages zeroed,
+	 * page-aligned, writable pages the kernel owns and never moves,
+	 * at least pvsr_arch_p2m_list_pages(nr_pfns) of them. The kernel
+	 * knows its memory; pvsr keeps no array sized for the largest
+	 * guest.
+	 */
+	unsigned long *p2m_list;
+	unsigned long p2m_list_pages;
 	/* The kernel's own translations, with this domain's frames. */
 	unsigned long (*virt_to_mfn)(const void *va);
 	unsigned long (*mfn_to_pfn)(unsigned long mfn); /* Xen's M2P */
@@ -45,10 +62,25 @@ struct pvsr_arch {
 long pvsr_arch_map_shared_info(struct pvsr_arch *arch);
 
 /*
- * Publish the P2M for the toolstack: pfn_to_mfn_frame_list_list in shared_info
- * (and max_pfn). Needed at boot and after every real resume: restore
- * zeroes it and the next save fails without it. Returns 0 or -PVSR_E_P2M
- * (the guest is larger than PVSR_P2M_MAX_PFNS).
+ * Pages of P2M frame lists a guest of nr_pfns PFNs needs (the top page
+ * and the frame lists it names), or 0 if nr_pfns is 0 or above
+ * PVSR_P2M_MAX_PFNS (the ABI cannot describe such a P2M). 4 GiB: 5 pages.
+ */
+unsigned long pvsr_arch_p2m_list_pages(unsigned long nr_pfns);
+
+/*
+ * Whether arch->nr_pfns fits arch->p2m_list: 0, or -PVSR_E_P2M_SPACE with
+ * *detail (if not NULL) naming the pages needed and available (needed 0:
+ * nr_pfns is beyond what the ABI can describe).
+ */
+int pvsr_arch_p2m_check(const struct pvsr_arch *arch, enum pvsr_step step,
+			struct pvsr_error_detail *detail);
+
+/*
+ * Publish the P2M for the toolstack: pfn_to_mfn_frame_list_list in
+ * shared_info (and max_pfn). Needed at boot and after every real resume:
+ * restore zeroes it and the next save fails without it. Returns 0 or
+ * -PVSR_E_P2M_SPACE (pvsr_arch_p2m_check() says why).
  */
 int pvsr_arch_publish_p2m(struct pvsr_arch *arch);
 
@@ -82,6 +114,14 @@ void pvsr_arch_vcpu_context(struct pvsr_arch *arch, unsigned int vcpu,
 			    const struct pvsr_jmp_buf *jb,
 			    const struct pvsr_arch_park *park,
 			    struct vcpu_guest_context *ctx);
+
+/*
+ * Where vcpu's vcpu_info is to be registered in a new domain, if the
+ * kernel says (state.vcpu_info_mfn): true with *info filled, so that pvsr
+ * can batch the registration; false: register it through the ops.
+ */
+bool pvsr_arch_vcpu_info_location(struct pvsr_arch *arch, unsigned int vcpu,
+				  struct vcpu_register_vcpu_info *info);
 
 /*
  * A pause for spin loops that must not touch anything Xen tears down.

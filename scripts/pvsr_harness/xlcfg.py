@@ -17,7 +17,9 @@ on_reboot = "destroy"
 on_crash = "preserve"
 """
 
-SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate")
+# remus: a checkpoint-rate window (scripts/dom0/job/remus.sh); compare: the
+# pvsr guest and a Linux domU through the same cycles (compare.sh, bench).
+SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "remus", "compare")
 
 
 # Scenarios whose number of suspends is not known up front: the guest runs

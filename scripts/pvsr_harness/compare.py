@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The remus and compare scenarios: the host's side.
+
+remus (scripts/dom0/job/remus.sh): one checkpoint-rate window of
+`xl remus -F -b -n -d -i MS` on the pvsr guest (pvsr.scenario=remus,
+open-ended); every checkpoint is a cycle the guest reports and checks, and
+each must return 1.
+
+compare (scripts/dom0/job/compare.sh, for scripts/bench --compare-linux):
+in one Xen boot, each guest of --compare-guests goes through CYCLES x
+save-restore, CYCLES x checkpoint, CYCLES x live migration and a remus
+window, one guest after the other. "pvsr" is the harness's own guest
+(pvsr.scenario=soak, open-ended: the harness checks each cycle's return),
+"pvsr-noevt" the same guest with pvsr.suspend_evtchn=0, "linux" a Debian
+6.1 PV domU (linux_domu.py). The figures per guest, kind and cycle come
+from the guests' own consoles (timing.py) and the dom0 steps.
+"""
+import os
+import shutil
+
+from . import cycles as cyclesmod
+from . import ktap
+from . import linux_domu
+from . import timing
+from . import xlcfg
+from .common import HarnessError
+
+DOM0_JOB = "/job"
+KINDS = ("save-restore", "checkpoint", "migrate", "remus")
+# The dom0 step word of each kind (LABEL-WORD-K) and the xl steps it times.
+STEP_WORD = {"save-restore": "save", "checkpoint": "checkpoint",
+             "migrate": "migrate", "remus": "remus"}
+EXPECTED_RETURN = {"save-restore": 0, "checkpoint": 1, "migrate": 0, "remus": 1}
+# label -> (domain name, xl config in the job folder)
+SUBJECTS = {"pvsr": (xlcfg.GUEST_NAME, "guest.cfg"),
+            "pvsr-noevt": ("pvsr-noevt", "guest-noevt.cfg"),
+            "linux": (linux_domu.NAME, "linux.cfg")}
+DEFAULT_GUESTS = "pvsr,linux"
+
+
+def parse_guests(text):
+    """--compare-guests "pvsr,pvsr-noevt,linux" -> labels; pvsr first."""
+    labels = [w for w in text.split(",") if w]
+    bad = [w for w in labels if w not in SUBJECTS]
+    if bad or not labels or labels[0] != "pvsr" or len(set(labels)) != len(labels):
+        raise ValueError("--compare-guests: a comma-separated list of %s, "
+                         "starting with pvsr (the harness's own guest), each once; "
+                         "got %r" % (", ".join(SUBJECTS), text))
+    return labels
+
+
+def prepare_job(jobdir, args, cache):
+    """Extra xl configs, the Linux kernel and ramdisk for compare; returns
+    the keyword arguments for job.prepare."""
+    labels = parse_guests(getattr(args, "compare_guests", DEFAULT_GUESTS))
+    if "pvsr-noevt" in labels:
+        cfg = xlcfg.render(
+            kernel=DOM0_JOB + "/pvsr-guest", memory_mib=args.memory,
+            vcpus=args.vcpus, name=SUBJECTS["pvsr-noevt"][0],
+            extra=xlcfg.guest_cmdline("soak", 0, list(args.guest_arg) +
+                                      ["pvsr.suspend_evtchn=0"], vcpus=args.vcpus))
+        _write(os.path.join(jobdir, SUBJECTS["pvsr-noevt"][1]), cfg)
+    if "linux" in labels:
+        ramdisk, kernel = linux_domu.build(cache.root, os.path.join(
+            jobdir, "linux-domu.cpio"))
+        _link_or_copy(kernel, os.path.join(jobdir, "linux-vmlinux"))
+        cfg = xlcfg.render(kernel=DOM0_JOB + "/linux-vmlinux",
+                           ramdisk=DOM0_JOB + "/linux-domu.cpio",
+                           memory_mib=args.memory, vcpus=args.vcpus,
+                           name=linux_domu.NAME, extra=linux_domu.CMDLINE)
+        _write(os.path.join(jobdir, SUBJECTS["linux"][1]), cfg)
+    subjects = " ".join("%s:%s:%s/%s" % (lab, SUBJECTS[lab][0], DOM0_JOB,
+                                         SUBJECTS[lab][1]) for lab in labels)
+    return {"guest_scenario": "soak", "compare_subjects": subjects}
+
+
+def cleanup_job(jobdir):
+    """The Linux kernel is a copy of the cache's: not kept per run."""
+    try:
+        os.unlink(os.path.join(jobdir, "linux-vmlinux"))
+    except OSError:
+        pass
+
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _link_or_copy(src, dst):
+    if os.path.exists(dst):
+        os.unlink(dst)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def _num(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def remus_window(result, tag):
+    """dom0's figures of one remus window (remus.sh): checkpoints, seconds,
+    rate and the guest's first and last cycle in it; None if it never
+    finished."""
+    n, w = _num(result.get(tag + "_checkpoints")), _num(result.get(tag + "_window_s"))
+    first, last = _num(result.get(tag + "_first")), _num(result.get(tag + "_last"))
+    if n is None or w is None or first is None or last is None:
+        return None
+    return {"checkpoints": int(n), "window_s": w,
+            "per_s": round(n / w, 3) if w > 0 else None,
+            "first_cycle": int(first), "last_cycle": int(last),
+            "stop_tries": int(_num(result.get(tag + "_stop_tries")) or 0)}
+
+
+def step_seconds(steps, names):
+    by_name = {s["name"]: s for s in steps}
+    if not names or any(n not in by_name for n in names):
+        return None
+    return round(sum(by_name[n]["duration"] for n in names), 2)
+
+
+def toolstack_steps(label, kind, k):
+    word = STEP_WORD[kind]
+    if kind == "save-restore":
+        return ["%s-save-%d" % (label, k), "%s-restore-%d" % (label, k)]
+    if kind == "remus":
+        return []
+    return ["%s-%s-%d" % (label, word, k)]
+
+
+def cycle_kinds(result, label):
+    """{cycle: kind} from dom0's LABEL_cycles_KIND = "FIRST LAST" lines."""
+    kinds = {}
+    for kind in KINDS:
+        v = result.get("%s_cycles_%s" % (label, STEP_WORD[kind]), "").split()
+        if len(v) == 2 and all(x.isdigit() for x in v):
+            for k in range(int(v[0]), int(v[1]) + 1):
+                kinds[k] = kind
+    return kinds
+
+
+def judge_remus(args, result, reports, texts):
+    """The remus scenario: (record, problems)."""
+    win = remus_window(result, "remus")
+    if win is None:
+        return None, ["the remus window did not finish (no checkpoint count "
+                      "from dom0)"]
+    probs = []
+    if win["checkpoints"] < 1:
+        probs.append("xl remus made no checkpoint in %.1f s" % win["window_s"])
+    probs += cyclesmod.problems("checkpoint", win["last_cycle"], args.vcpus, reports,
+                                cyclesmod.offline_vcpus(args.guest_arg))
+    win["interval_ms"] = args.remus_interval
+    win["downtime_ms"] = timing.ms(timing.median(
+        list(timing.pvsr_downtimes(texts).values())))
+    return win, [p.replace("checkpoint expects", "remus expects") for p in probs]
+
+
+def _pvsr_subject(args, label, texts, result, steps, main):
+    reports = cyclesmod.parse(texts)
+    kinds = cycle_kinds(result, label)
+    last = max(kinds) if kinds else 0
+    probs = []
+    if not main:
+        doc = ktap.parse(texts)
+        probs += ["KTAP: " + p for p in doc.problems()]
+    want = {k: EXPECTED_RETURN[kind] for k, kind in kinds.items()}
+    for p in cyclesmod.problems("checkpoint", last, args.vcpus, reports,
+                                cyclesmod.offline_vcpus(args.guest_arg),
+                                want_return=want):
+        probs.append(p.replace("checkpoint expects", "this kind of cycle expects"))
+    down = timing.pvsr_downtimes(texts)
+    cycles = []
+    for k in sorted(kinds):
+        rep = reports.report.get(k)
+        ph = cyclesmod.guest_json(reports, k)["phase_ns"] if rep else None
+        cycles.append({
+            "cycle": k, "kind": kinds[k],
+            "before_ms": timing.ms(timing.pvsr_before_ns(ph)),
+            "after_ms": timing.ms(timing.pvsr_after_ns(ph)),
+            "downtime_ms": timing.ms(down.get(k)),
+            "toolstack_s": step_seconds(steps, toolstack_steps(label, kinds[k], k)),
+            "return": rep["return"] if rep else None})
+    return cycles, probs
+
+
+def _linux_subject(label, texts, result, steps):
+    kinds = cycle_kinds(result, label)
+    probs = []
+    text = "\n".join(texts)
+    for n, name in ((1, "linux_domu_ready"), (2, "linux_domu_poweroff")):
+        if "ok %d %s" % (n, name) not in text.split("\nnot ")[0] and \
+                not any(line.strip() == "ok %d %s" % (n, name)
+                        for line in text.splitlines()):
+            probs.append("the Linux domU did not print 'ok %d %s'" % (n, name))
+    segs = timing.linux_segments(texts)
+    down = timing.linux_downtimes(texts)
+    last = max(kinds) if kinds else 0
+    if len(segs) < last:
+        probs.append("the Linux domU's log shows %d suspend(s), dom0 ran %d"
+                     % (len(segs), last))
+    cycles = []
+    for k in sorted(kinds):
+        seg = segs[k - 1] if k - 1 < len(segs) else None
+        cycles.append({
+            "cycle": k, "kind": kinds[k],
+            "before_ms": timing.ms(seg and seg["before_ns"]),
+            "after_ms": timing.ms(seg and seg["after_ns"]),
+            "downtime_ms": timing.ms(down.get(k)),
+            "toolstack_s": step_seconds(steps, toolstack_steps(label, kinds[k], k))})
+    return cycles, probs
+
+
+def judge_compare(args, result, steps, jobdir, logs_of):
+    """The compare scenario: (record, problems). logs_of(name) -> texts."""
+    labels = parse_guests(getattr(args, "compare_guests", DEFAULT_GUESTS))
+    rec = {"guests": labels, "cycles_per_kind": args.cycles,
+           "remus_interval_ms": args.remus_interval,
+           "remus_seconds": args.remus_seconds, "subjects": {}}
+    probs = []
+    for label in labels:
+        name = SUBJECTS[label][0]
+        texts = logs_of(name)
+        if result.get("%s_done" % label) != "yes":
+            probs.append("%s: dom0 did not finish this guest's cycles" % label)
+        if label == "linux":
+            cycles, p = _linux_subject(label, texts, result, steps)
+        else:
+            cycles, p = _pvsr_subject(args, label, texts, result, steps,
+                                      main=label == "pvsr")
+        probs += ["%s: %s" % (label, x) for x in p]
+        rec["subjects"][label] = {
+            "name": name, "cycles": cycles,
+            "remus": remus_window(result, label + "-remus")}
+    return rec, probs
+
+
+def summary_lines(rec):
+    """A few printed lines: medians per guest and kind."""
+    out = []
+    for label, s in rec["subjects"].items():
+        for kind in KINDS[:3]:
+            cs = [c for c in s["cycles"] if c["kind"] == kind]
+            out.append("%s %s: before %s ms, after %s ms, downtime %s ms, "
+                       "toolstack %s s (median of %d)" % (
+                           label, kind,
+                           *(timing.fmt(timing.median([c[f] for c in cs]))
+                             for f in ("before_ms", "after_ms", "downtime_ms",
+                                       "toolstack_s")), len(cs)))
+        r = s["remus"]
+        out.append("%s remus: %s" % (label, "%d checkpoints in %.1f s = %.2f/s"
+                                     % (r["checkpoints"], r["window_s"], r["per_s"])
+                                     if r else "did not finish"))
+    return out

@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The remus and compare scenarios' parsing (compare.py, timing.py) and
+the bench's rows, ratios and table (benchcmp.py), on real captured console
+excerpts (scripts/tests/logs/) and hand-made dom0 results."""
+import os
+import unittest
+
+from pvsr_harness import benchcmp, compare, cycles, timing
+
+LOGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "logs")
+
+
+def read(name):
+    with open(os.path.join(LOGS, name)) as f:
+        return f.read()
+
+
+class Args:
+    vcpus = 4
+    guest_arg = []
+    cycles = 1
+    remus_interval = 100
+    remus_seconds = 15
+    compare_guests = "pvsr,linux"
+
+
+class PvsrTiming(unittest.TestCase):
+    def test_downtime_from_the_wall_clock_stamps(self):
+        down = timing.pvsr_downtimes(read("pvsr-remus-4v.log"))
+        self.assertEqual(down, {1: 1796195676944009359 - 1796195676765349808,
+                                2: 1796195677859373065 - 1796195677796682484})
+
+    def test_downtime_without_both_stamps_is_left_out(self):
+        text = ("# pvsr-downtime cycle=1 wall_park_ns=5 wall_release_ns=0\n"
+                "# pvsr-downtime cycle=2 wall_park_ns=9 wall_release_ns=7\n"
+                "# pvsr-downtime cycle=3 wall_park_ns=9 wall_release_ns=19\n")
+        self.assertEqual(timing.pvsr_downtimes(text), {3: 10})
+
+    def test_before_and_after_the_hypercall(self):
+        r = cycles.parse(read("pvsr-remus-4v.log"))
+        ph = cycles.guest_json(r, 1)["phase_ns"]
+        self.assertEqual(timing.pvsr_before_ns(ph), 127530 + 7532557 + 52749 + 1217832)
+        self.assertEqual(timing.pvsr_after_ns(ph), 398383 + 4547609 + 320928)
+        self.assertIsNone(timing.pvsr_before_ns(None))
+
+
+class RemusJudging(unittest.TestCase):
+    RESULT = {"remus_checkpoints": "2", "remus_window_s": "1.60",
+              "remus_first": "1", "remus_last": "2", "remus_stop_tries": "1"}
+
+    def test_two_good_checkpoints(self):
+        text = read("pvsr-remus-4v.log")
+        rec, probs = compare.judge_remus(Args, self.RESULT, cycles.parse(text), [text])
+        self.assertEqual(probs, [])
+        self.assertEqual(rec["checkpoints"], 2)
+        self.assertEqual(rec["per_s"], 1.25)
+        self.assertAlmostEqual(rec["downtime_ms"], timing.median(
+            [178.659551, 62.690581]), places=3)
+
+    def test_a_checkpoint_the_guest_never_reported_fails(self):
+        text = read("pvsr-remus-4v.log")
+        res = dict(self.RESULT, remus_checkpoints="3", remus_last="3")
+        _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
+        self.assertTrue(any("no pvsr-report" in p and "3" in p for p in probs), probs)
+
+    def test_a_real_resume_in_a_remus_window_fails(self):
+        text = read("pvsr-remus-4v.log").replace(
+            "cycle=2 rc=1 called=1 return=1", "cycle=2 rc=0 called=1 return=0")
+        _, probs = compare.judge_remus(Args, self.RESULT, cycles.parse(text), [text])
+        self.assertTrue(any("returned 0, remus expects 1" in p for p in probs), probs)
+
+    def test_an_unfinished_window_fails(self):
+        rec, probs = compare.judge_remus(Args, {}, cycles.parse(""), [""])
+        self.assertIsNone(rec)
+        self.assertEqual(len(probs), 1)
+
+
+class CompareResult(unittest.TestCase):
+    def test_cycle_kinds_from_dom0(self):
+        res = {"pvsr_cycles_save": "1 2", "pvsr_cycles_checkpoint": "3 4",
+               "pvsr_cycles_migrate": "5 6", "pvsr_cycles_remus": "7 9"}
+        kinds = compare.cycle_kinds(res, "pvsr")
+        self.assertEqual([kinds[k] for k in range(1, 10)],
+                         ["save-restore"] * 2 + ["checkpoint"] * 2 +
+                         ["migrate"] * 2 + ["remus"] * 3)
+
+    def test_guest_list(self):
+        self.assertEqual(compare.parse_guests("pvsr,pvsr-noevt,linux"),
+                         ["pvsr", "pvsr-noevt", "linux"])
+        for bad in ("linux,pvsr", "pvsr,pvsr", "pvsr,bsd", ""):
+            with self.assertRaises(ValueError):
+                compare.parse_guests(bad)
+
+    def test_toolstack_steps(self):
+        steps = [{"name": "linux-save-1", "duration": 3.5},
+                 {"name": "linux-restore-1", "duration": 2.25},
+                 {"name": "linux-checkpoint-2", "duration": 1.5}]
+        self.assertEqual(compare.step_seconds(
+            steps, compare.toolstack_steps("linux", "save-restore", 1)), 5.75)
+        self.assertEqual(compare.step_seconds(
+            steps, compare.toolstack_steps("linux", "checkpoint", 2)), 1.5)
+        self.assertIsNone(compare.step_seconds(
+            steps, compare.toolstack_steps("linux", "migrate", 3)))
+
+
+def record(label_cycles):
+    """A compare record with the given {label: [(kind, before, after,
+    downtime, toolstack_s)]} and remus rates."""
+    subjects = {}
+    for label, (cs, rate) in label_cycles.items():
+        subjects[label] = {"cycles": [
+            {"cycle": i + 1, "kind": k, "before_ms": b, "after_ms": a,
+             "downtime_ms": d, "toolstack_s": t}
+            for i, (k, b, a, d, t) in enumerate(cs)],
+            "remus": {"checkpoints": int(rate * 10), "window_s": 10.0,
+                      "per_s": rate}}
+    return {"subjects": subjects}
+
+
+class BenchRatios(unittest.TestCase):
+    REC = record({
+        "pvsr": ([("save-restore", 1.0, 3.0, 5000.0, 6.0),
+                  ("save-restore", 2.0, 4.0, 7000.0, 8.0),
+                  ("save-restore", 3.0, 5.0, 6000.0, 7.0),
+                  ("migrate", 1.0, 1.0, 100.0, 9.0)], 2.0),
+        "pvsr-noevt": ([("save-restore", 2.0, 6.0, 6000.0, 7.0)], 1.0),
+        "linux": ([("save-restore", 40.0, 360.0, 8000.0, 7.0),
+                   ("migrate", 50.0, 250.0, 800.0, 10.0)], 1.6)})
+
+    def evtchn(self, label):
+        return {"pvsr": "on", "pvsr-noevt": "off"}.get(label)
+
+    def test_rows_are_medians(self):
+        rows = benchcmp.rows_of(4, self.REC, self.evtchn)
+        sr = [r for r in rows if r["guest"] == "pvsr" and r["evtchn"] == "on"
+              and r["kind"] == "save-restore"][0]
+        self.assertEqual((sr["cycles"], sr["before_ms"], sr["after_ms"], sr["guest_ms"],
+                          sr["downtime_ms"], sr["toolstack_ms"]),
+                         (3, 2.0, 4.0, 6.0, 6000.0, 7000.0))
+        rm = [r for r in rows if r["guest"] == "linux" and r["kind"] == "remus"][0]
+        self.assertEqual((rm["rate_per_s"], rm["toolstack_ms"]), (1.6, 625.0))
+
+    def test_ratios_and_targets(self):
+        ratios = benchcmp.ratios_of(benchcmp.rows_of(4, self.REC, self.evtchn))
+
+        def get(evt, kind, metric):
+            return [r for r in ratios if r["evtchn"] == evt and r["kind"] == kind
+                    and r["metric"] == metric][0]
+        g = get("on", "save-restore", "guest_ms")
+        self.assertEqual((g["pvsr"], g["linux"], g["ratio"], g["target"]),
+                         (6.0, 400.0, 0.015, "<= 0.02"))
+        self.assertEqual(get("off", "save-restore", "guest_ms")["ratio"], 0.02)
+        m = get("on", "migrate", "downtime_ms")
+        self.assertEqual((m["ratio"], m["target"]), (0.125, "<= 0.5"))
+        self.assertIsNone(get("on", "save-restore", "downtime_ms")["target"])
+        r = get("on", "remus", "rate_per_s")
+        self.assertEqual((r["ratio"], r["target"]), (1.25, ">= 2"))
+        self.assertEqual(get("off", "remus", "rate_per_s")["ratio"], 0.625)
+
+    def test_table_names_every_guest_and_ratio(self):
+        rows = benchcmp.rows_of(4, self.REC, self.evtchn)
+        text = "\n".join(benchcmp.table(rows, benchcmp.ratios_of(rows)))
+        self.assertIn("### 4 vCPUs", text)
+        self.assertIn("| pvsr (evtchn on) | save-restore | 3 | 2.00 | 4.00 | 6.00 | "
+                      "6000.00 | 7000.00 | - |", text)
+        self.assertIn("| linux | remus | 0 |", text)
+        self.assertIn("| evtchn off | save-restore |", text)
+        self.assertIn("0.015 (target <= 0.02)", text)
+        self.assertIn("1.250 (target >= 2)", text)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -43,12 +43,12 @@ def rows_of(vcpus, record, evtchn_of):
             r = s.get("remus")
             if kind == "remus" and r:
                 row["rate_per_s"] = r["per_s"]
-                row["checkpoints"] = r["checkpoints"]
+                row["checkpoints"] = r["window_checkpoints"]
                 row["window_s"] = r["window_s"]
-                if r["checkpoints"]:
+                if r["window_checkpoints"]:
                     # xl remus is one process: its time per checkpoint.
                     row["toolstack_ms"] = round(r["window_s"] * 1000 /
-                                                r["checkpoints"], 1)
+                                                r["window_checkpoints"], 1)
             rows.append(row)
     return rows
 

@@ -771,10 +771,10 @@ def summary_lines(d, total):
         out.append("  " + cyclesmod.summary_line(c))
     r = d.get("remus")
     if r:
-        out.append("  remus: %d checkpoints in %.1f s = %.2f per second (-i %d ms), "
-                   "median downtime %s ms" % (r["checkpoints"], r["window_s"],
-                                              r["per_s"] or 0, r["interval_ms"],
-                                              r["downtime_ms"]))
+        out.append("  remus: %d checkpoints, %d after the first in %.1f s = %.2f per "
+                   "second (-i %d ms), median downtime %s ms"
+                   % (r["checkpoints"], r["window_checkpoints"], r["window_s"],
+                      r["per_s"] or 0, r["interval_ms"], r["downtime_ms"]))
     if d.get("compare"):
         out += ["  " + line for line in comparemod.summary_lines(d["compare"])]
     cb = d.get("control_bogus")

@@ -92,8 +92,10 @@ def linux_downtimes(texts):
 
 
 def kmsg(texts):
-    """[(ns, text)] of the copied kernel log, in order, repeats dropped
-    (a line seen twice, e.g. around a migration, has the same stamp)."""
+    """[(ns, text)] of the copied kernel log in time order (the stamps are
+    monotonic across save and restore; the lines of one guest life can be
+    spread over guest-NAME.log and guest-NAME--incoming.log), repeats
+    dropped (a line seen twice has the same stamp)."""
     out, seen = [], set()
     for line in _lines(texts):
         m = _KMSG.match(line)
@@ -102,6 +104,7 @@ def kmsg(texts):
             if key not in seen:
                 seen.add(key)
                 out.append(key)
+    out.sort(key=lambda x: x[0])
     return out
 
 

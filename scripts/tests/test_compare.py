@@ -46,22 +46,31 @@ class PvsrTiming(unittest.TestCase):
 
 class RemusJudging(unittest.TestCase):
     RESULT = {"remus_checkpoints": "2", "remus_window_s": "1.60",
-              "remus_first": "1", "remus_last": "2", "remus_stop_tries": "1"}
+              "remus_first": "1", "remus_last": "2", "remus_stop_tries": "1",
+              "remus_suspends": "2", "remus_window_checkpoints": "1"}
 
     def test_two_good_checkpoints(self):
         text = read("pvsr-remus-4v.log")
         rec, probs = compare.judge_remus(Args, self.RESULT, cycles.parse(text), [text])
         self.assertEqual(probs, [])
         self.assertEqual(rec["checkpoints"], 2)
-        self.assertEqual(rec["per_s"], 1.25)
+        self.assertEqual(rec["per_s"], 0.625)
         self.assertAlmostEqual(rec["downtime_ms"], timing.median(
             [178.659551, 62.690581]), places=3)
 
     def test_a_checkpoint_the_guest_never_reported_fails(self):
         text = read("pvsr-remus-4v.log")
-        res = dict(self.RESULT, remus_checkpoints="3", remus_last="3")
+        res = dict(self.RESULT, remus_checkpoints="3", remus_last="3",
+                   remus_suspends="3")
         _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
         self.assertTrue(any("no pvsr-report" in p and "3" in p for p in probs), probs)
+
+    def test_a_suspend_the_guest_did_not_count_fails(self):
+        text = read("pvsr-remus-4v.log")
+        res = dict(self.RESULT, remus_suspends="3")
+        _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
+        self.assertEqual(probs, ["xl remus suspended the guest 3 times, the guest "
+                                 "made 2 cycles in the window"])
 
     def test_a_real_resume_in_a_remus_window_fails(self):
         text = read("pvsr-remus-4v.log").replace(
@@ -112,7 +121,7 @@ def record(label_cycles):
             {"cycle": i + 1, "kind": k, "before_ms": b, "after_ms": a,
              "downtime_ms": d, "toolstack_s": t}
             for i, (k, b, a, d, t) in enumerate(cs)],
-            "remus": {"checkpoints": int(rate * 10), "window_s": 10.0,
+            "remus": {"window_checkpoints": int(rate * 10), "window_s": 10.0,
                       "per_s": rate}}
     return {"subjects": subjects}
 

@@ -36,7 +36,7 @@ _LINUX_DOWN = re.compile(r"^#\s*linux-downtime\s+cycle=(-?\d+)\s+max_gap_ns=(\d+
 
 LINUX_START = "Freezing user space processes"
 LINUX_LAST_BEFORE = "suspending xenstore..."
-LINUX_FIRST_AFTER = None        # set from a real log below
+LINUX_FIRST_AFTER = "xen:grant_table: Grant tables using version"
 LINUX_END = "Restarting tasks ... done."
 
 BEFORE_PHASES = ("prepare", "park", "down", "teardown")
@@ -113,7 +113,8 @@ def linux_segments(texts):
     marker lines and before_ns / after_ns (None where a line is missing)."""
     segs, cur = [], None
     for ns, text in kmsg(texts):
-        if text.startswith(LINUX_START):
+        # 6.1 logs the start and, apart, "... completed (elapsed ...)".
+        if text.startswith(LINUX_START) and "completed" not in text:
             cur = {"start": ns, "last_before": None, "first_after": None,
                    "end": None, "lines": []}
             continue

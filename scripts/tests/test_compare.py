@@ -44,6 +44,68 @@ class PvsrTiming(unittest.TestCase):
         self.assertIsNone(timing.pvsr_before_ns(None))
 
 
+class LinuxTiming(unittest.TestCase):
+    """Debian 6.1 as a PV domU: save-restore, checkpoint, live migration
+    and one remus checkpoint, as its /init copied the kernel log."""
+
+    def test_before_and_after_from_printk_stamps(self):
+        segs = timing.linux_segments(read("linux-6.1-domu-4v.log"))
+        self.assertEqual(len(segs), 4)
+        # "Freezing user space processes" [19.664048] to "suspending
+        # xenstore..." [19.687525]; "xen:grant_table: ..." [19.717901] to
+        # "Restarting tasks ... done." [20.119826].
+        self.assertEqual((segs[0]["before_ns"], segs[0]["after_ns"]),
+                         (23477000, 401925000))
+        self.assertEqual((segs[1]["before_ns"], segs[1]["after_ns"]),
+                         (29641325000 - 29625649000, 29748006000 - 29703354000))
+        self.assertEqual([s["start"] for s in segs],
+                         [19664048000, 29625649000, 48252808000, 91967256000])
+
+    def test_a_suspend_without_its_hypercall_lines_has_no_figures(self):
+        text = ("# kmsg: [    1.000000] Freezing user space processes\n"
+                "# kmsg: [    1.100000] Restarting tasks ... done.\n")
+        seg = timing.linux_segments(text)[0]
+        self.assertIsNone(seg["before_ns"])
+        self.assertIsNone(seg["after_ns"])
+
+    def test_an_unfinished_suspend_is_not_a_segment(self):
+        text = read("linux-6.1-domu-4v.log").split("Restarting tasks")[0]
+        self.assertEqual(timing.linux_segments(text), [])
+
+    def test_repeated_lines_count_once(self):
+        text = read("linux-6.1-domu-4v.log")
+        self.assertEqual(len(timing.linux_segments([text, text])), 4)
+
+    def test_downtime_from_wallgap(self):
+        self.assertEqual(timing.linux_downtimes(read("linux-6.1-domu-4v.log")),
+                         {1: 5583900425, 2: 2190833334, 3: 2039454634,
+                          4: 2139211489})
+
+    def test_compare_record_for_linux(self):
+        res = {"linux_cycles_save": "1 1", "linux_cycles_checkpoint": "2 2",
+               "linux_cycles_migrate": "3 3", "linux_cycles_remus": "4 4"}
+        steps = [{"name": "linux-save-1", "duration": 6.54},
+                 {"name": "linux-restore-1", "duration": 1.92},
+                 {"name": "linux-checkpoint-2", "duration": 3.97},
+                 {"name": "linux-migrate-3", "duration": 18.84}]
+        cs, probs = compare._linux_subject("linux", [read("linux-6.1-domu-4v.log")],
+                                           res, steps)
+        # The excerpt has no "ok 1 linux_domu_ready" (it starts later).
+        self.assertEqual(probs, ["the Linux domU did not print 'ok 1 linux_domu_ready'"])
+        self.assertEqual([(c["kind"], c["before_ms"], c["after_ms"], c["downtime_ms"],
+                           c["toolstack_s"]) for c in cs],
+                         [("save-restore", 23.477, 401.925, 5583.9, 8.46),
+                          ("checkpoint", 15.676, 44.652, 2190.833, 3.97),
+                          ("migrate", 118.976, 473.369, 2039.455, 18.84),
+                          ("remus", 80.714, 137.92, 2139.211, None)])
+
+    def test_fewer_suspends_than_dom0_ran_fails(self):
+        res = {"linux_cycles_save": "1 5"}
+        _, probs = compare._linux_subject("linux", [read("linux-6.1-domu-4v.log")],
+                                          res, [])
+        self.assertIn("the Linux domU's log shows 4 suspend(s), dom0 ran 5", probs)
+
+
 class RemusJudging(unittest.TestCase):
     RESULT = {"remus_checkpoints": "2", "remus_window_s": "1.60",
               "remus_first": "1", "remus_last": "2", "remus_stop_tries": "1",

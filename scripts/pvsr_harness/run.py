@@ -47,7 +47,9 @@ _FATAL = (
     (re.compile(r"Xen BUG at"), "Xen BUG"),
 )
 # Steps worth a progress line when they start (the long ones).
-_LOUD_STEP = re.compile(r"^(create|unpause|wait|save|restore|checkpoint|migrate|shutdown)")
+_LOUD_STEP = re.compile(r"^(?:pvsr-|pvsr-noevt-|linux-)?"       # compare's guests
+                        r"(create|unpause|wait|save|restore|checkpoint|migrate|"
+                        r"remus|shutdown)")
 
 
 def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio",

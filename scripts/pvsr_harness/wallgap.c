@@ -4,7 +4,7 @@
  * scripts/bench --compare-linux (built on the host with gcc -static and
  * put into the domU's ramdisk by linux_domu.py).
  *
- * It reads CLOCK_REALTIME about every millisecond (a 1 ms sleep between
+ * It reads CLOCK_REALTIME about every millisecond (a 1 ms wait between
  * reads, so it does not take a whole vCPU from the toolstack) and keeps the
  * largest gap between two reads. On SIGUSR1 it prints
  *   # linux-downtime cycle=K max_gap_ns=G gap_start_ns=S gap_end_ns=E
@@ -18,14 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static volatile sig_atomic_t report_wanted;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	report_wanted = 1;
-}
 
 static long long wall_ns(void)
 {
@@ -52,19 +44,21 @@ int main(int argc, char **argv)
 {
 	const struct timespec tick = { 0, 1000000 };
 	long long prev, now, gap, max_gap = 0, max_start = 0, max_end = 0;
-	struct sigaction sa;
+	sigset_t usr1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: wallgap CYCLE-FILE\n");
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
+	/* SIGUSR1 stays blocked: the 1 ms wait is also the wait for it. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	prev = wall_ns();
 	for (;;) {
-		nanosleep(&tick, NULL);
+		int sig = sigtimedwait(&usr1, NULL, &tick);
+
 		now = wall_ns();
 		gap = now - prev;
 		if (gap > max_gap) {
@@ -73,8 +67,7 @@ int main(int argc, char **argv)
 			max_end = now;
 		}
 		prev = now;
-		if (report_wanted) {
-			report_wanted = 0;
+		if (sig == SIGUSR1) {
 			printf("# linux-downtime cycle=%ld max_gap_ns=%lld gap_start_ns=%lld gap_end_ns=%lld\n",
 			       read_cycle(argv[1]), max_gap, max_start,
 			       max_end);

@@ -3,9 +3,13 @@
 the bench's rows, ratios and table (benchcmp.py), on real captured console
 excerpts (scripts/tests/logs/) and hand-made dom0 results."""
 import os
+import signal
+import subprocess
+import tempfile
+import time
 import unittest
 
-from pvsr_harness import benchcmp, compare, cycles, timing
+from pvsr_harness import benchcmp, compare, cycles, linux_domu, timing
 
 LOGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "logs")
 
@@ -104,6 +108,34 @@ class LinuxTiming(unittest.TestCase):
         _, probs = compare._linux_subject("linux", [read("linux-6.1-domu-4v.log")],
                                           res, [])
         self.assertIn("the Linux domU's log shows 4 suspend(s), dom0 ran 5", probs)
+
+
+class Wallgap(unittest.TestCase):
+    """The domU's downtime stamper, built and run on this machine: a
+    stretch in which it cannot run (SIGSTOP) is its reported gap."""
+
+    def test_a_stopped_stretch_is_the_gap(self):
+        with tempfile.TemporaryDirectory() as d:
+            exe = linux_domu.build_wallgap(os.path.join(d, "wallgap"))
+            with open(os.path.join(d, "cycle"), "w") as f:
+                f.write("7\n")
+            proc = subprocess.Popen([exe, os.path.join(d, "cycle")],
+                                    stdout=subprocess.PIPE, text=True)
+            try:
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGSTOP)
+                time.sleep(0.4)
+                proc.send_signal(signal.SIGCONT)
+                time.sleep(0.1)
+                proc.send_signal(signal.SIGUSR1)
+                line = proc.stdout.readline()
+            finally:
+                proc.kill()
+                proc.wait()
+        gap = timing.linux_downtimes(line)
+        self.assertEqual(list(gap), [7], line)
+        self.assertGreaterEqual(gap[7], 400 * 10**6, line)
+        self.assertLess(gap[7], 1500 * 10**6, line)
 
 
 class RemusJudging(unittest.TestCase):

@@ -196,8 +196,9 @@ def build_parser():
                    "segment-base restore, a park inside a preempted hypercall, "
                    "a vCPU that never parks, a panic after the hypercall, raw "
                    "time across two hosts) and tiny crashing/hanging ones, and "
-                   "prove `run` fails each (fourteen QEMU runs, about 12 min "
-                   "with --jobs 2)")
+                   "prove `run` fails each (fourteen QEMU runs), and run a 20 s "
+                   "remus window the real guest must pass (one more; about "
+                   "13 min with --jobs 2)")
     t.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="QEMU runs at once for --e2e/--linux-domu (default "
                    "%(default)s: one per core of this machine; two-host tests "

@@ -34,7 +34,8 @@ const struct pvsr_hook downtime_hook = {
 
 void downtime_print(unsigned int cycle)
 {
-	console_printf("# pvsr-downtime cycle=%u wall_park_ns=%llu wall_release_ns=%llu\n",
-		       cycle, (unsigned long long)wall_park_ns,
-		       (unsigned long long)wall_release_ns);
+	console_printf(
+		"# pvsr-downtime cycle=%u wall_park_ns=%llu wall_release_ns=%llu\n",
+		cycle, (unsigned long long)wall_park_ns,
+		(unsigned long long)wall_release_ns);
 }

@@ -73,8 +73,8 @@ def write_symbol_map(kernel, path):
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
             state_timeout, guest_args=(), ramdisk=None, stall_dump=STALL_DUMP_S,
-            xs_snoop_conf=None, guest_scenario=None, remus_seconds=20,
-            remus_interval=100, compare_subjects=""):
+            xs_snoop_conf=None, max_vcpus=None, guest_scenario=None,
+            remus_seconds=20, remus_interval=100, compare_subjects=""):
     """Fill jobdir; return the xl config text. guest_scenario: the
     guest's pvsr.scenario when it differs from dom0's scenario (compare
     runs the guest as soak)."""
@@ -95,10 +95,10 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
     if ramdisk:
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,
-                       vcpus=vcpus,
+                       vcpus=vcpus, max_vcpus=max_vcpus,
                        extra=xlcfg.guest_cmdline(guest_scenario or scenario,
                                                  cycles, guest_args,
-                                                 vcpus=vcpus),
+                                                 vcpus=max_vcpus or vcpus),
                        ramdisk=DOM0_JOB + "/pvsr-guest.ramdisk" if ramdisk else None)
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)

@@ -314,7 +314,8 @@ class Run:
                                   a.cycles, a.guest_timeout, a.guest_timeout,
                                   a.guest_arg, ramdisk=a.ramdisk,
                                   stall_dump=getattr(a, "stall_dump", jobmod.STALL_DUMP_S),
-                                  xs_snoop_conf=xs_conf, **extra)
+                                  xs_snoop_conf=xs_conf,
+                                  max_vcpus=getattr(a, "max_vcpus", None), **extra)
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
                                 initrd=a.dom0_initrd)
@@ -551,11 +552,18 @@ class Run:
         self.cycles = cyclesmod.cycles_json(a.scenario, a.cycles, self.reports,
                                             self.steps)
         if guest_ran:
-            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports,
-                                        cyclesmod.offline_vcpus(a.guest_arg)):
+            extra = (getattr(a, "max_vcpus", None) or a.vcpus) - a.vcpus
+            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus + extra,
+                                        self.reports,
+                                        cyclesmod.offline_vcpus(a.guest_arg) + extra):
+                self.fail(p)
+            for p in cyclesmod.request_problems(
+                    a.cycles if a.scenario in cyclesmod.OPS else 0, self.reports,
+                    cyclesmod.suspend_channel_on(a.guest_arg)):
                 self.fail(p)
         self.control_bogus = self.judge_control_bogus()
         self.judge_remus_compare(texts)
+        self.hotplug = self.judge_hotplug(texts)
 
         # Copies with obvious names at the top of the logs folder.
         self.xen_log = os.path.join(logs, "xl-dmesg.log")
@@ -608,6 +616,35 @@ class Run:
                       % (d["value"], d.get("node", "?")))
         return d
 
+    def judge_hotplug(self, texts):
+        """Scenario hotplug: xl vcpu-set took the guest's extra vCPUs up and
+        down across a checkpoint and a save/restore (dom0 waited for each
+        change in xl vcpu-list), and a request for a vCPU of the workloads'
+        ring was refused while it kept running."""
+        if self.args.scenario != "hotplug":
+            return None
+        res = self.result
+        d = {"transitions": cyclesmod.hotplug_lines(texts),
+             "summary": cyclesmod.hotplug_summary(texts),
+             "running_after_refused_set": res.get("vcpus_after_refused_set")}
+        if self.errors:
+            return d
+        # vcpu-set 1 asks every vCPU but 0 to go: the extra one goes, the
+        # ring's stay.
+        want = str(self.args.vcpus)
+        if d["running_after_refused_set"] != want:
+            self.fail("hotplug: after `xl vcpu-set 1` %s vCPU(s) ran, want %s "
+                      "(the guest keeps its ring vCPUs, the extra one goes)"
+                      % (d["running_after_refused_set"], want))
+        s = d["summary"]
+        if s is None:
+            self.fail("hotplug: the guest printed no hotplug summary")
+        elif s["downs"] < 2 or s["ups"] < 3 or s["refused"] < 1:
+            self.fail("hotplug: the guest took %d vCPU(s) down, brought %d up and "
+                      "refused %d request(s); want at least 2, 3 and 1"
+                      % (s["downs"], s["ups"], s["refused"]))
+        return d
+
     def read_cores(self):
         """The guest cores dom0 dumped (crash, hang, stall in a suspend):
         scripts/pvsr-core's report of each into the logs folder."""
@@ -655,7 +692,9 @@ class Run:
         self.note("xenstore snoop: %d line(s) for domain(s) %s in %s" % (
             self.xs_snoop["lines"], ",".join(map(str, domids)),
             rel(self.xs_snoop["file"])))
-        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles):
+        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles,
+                                   channel=cyclesmod.suspend_channel_on(
+                                       self.args.guest_arg)):
             self.fail(p)
 
     def build_backtrace(self):
@@ -728,6 +767,7 @@ class Run:
             "control_bogus": self.control_bogus,
             "remus": getattr(self, "remus", None),
             "compare": getattr(self, "compare", None),
+            "hotplug": getattr(self, "hotplug", None),
             "timings_s": {
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
                 "create": step["create"]["duration"] if "create" in step else None,

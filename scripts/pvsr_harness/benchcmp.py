@@ -34,6 +34,11 @@ def rows_of(vcpus, record, evtchn_of):
                 c["guest_ms"] = b + a if b is not None and a is not None else None
             row = {"vcpus": vcpus, "guest": guest, "evtchn": evtchn_of(label),
                    "kind": kind, "cycles": len(cs)}
+            # How the pvsr guest got its requests (the harness fails a run
+            # in which they did not come the way --evtchn asked).
+            vias = [c["request_via"] for c in cs if c.get("request_via")]
+            if vias:
+                row["requests"] = {v: vias.count(v) for v in sorted(set(vias))}
             for key in ("before_ms", "after_ms", "guest_ms", "downtime_ms"):
                 v = _med(cs, key)
                 row[key] = round(v, 3) if v is not None else None

@@ -173,10 +173,28 @@ def judge_remus(args, result, reports, texts):
     probs += [p.replace("checkpoint expects", "remus expects") for p in
               cyclesmod.problems("checkpoint", win["last_cycle"], args.vcpus,
                                  reports, cyclesmod.offline_vcpus(args.guest_arg))]
+    probs += cyclesmod.request_problems(win["last_cycle"], reports,
+                                        cyclesmod.suspend_channel_on(args.guest_arg))
     win["interval_ms"] = args.remus_interval
+    win["requests"] = request_counts(reports, range(1, win["last_cycle"] + 1))
     win["downtime_ms"] = timing.ms(timing.median(
-        list(timing.pvsr_downtimes(texts).values())))
+        [pvsr_downtime_ns(reports, k) for k in range(1, win["last_cycle"] + 1)]))
     return win, probs
+
+
+def pvsr_downtime_ns(reports, k):
+    g = cyclesmod.guest_json(reports, k)
+    return g.get("downtime_ns") if g else None
+
+
+def request_counts(reports, ks):
+    """How the guest got its suspend requests: {"evtchn": n, "xenstore": m}."""
+    out = {}
+    for k in ks:
+        via = reports.request.get(k)
+        if via is not None:
+            out[via] = out.get(via, 0) + 1
+    return out
 
 
 def _pvsr_subject(args, label, texts, result, steps, main):
@@ -192,7 +210,9 @@ def _pvsr_subject(args, label, texts, result, steps, main):
                                 cyclesmod.offline_vcpus(args.guest_arg),
                                 want_return=want):
         probs.append(p.replace("checkpoint expects", "this kind of cycle expects"))
-    down = timing.pvsr_downtimes(texts)
+    # pvsr-noevt runs with pvsr.suspend_evtchn=0 on top of the guest args.
+    probs += cyclesmod.request_problems(
+        last, reports, main and cyclesmod.suspend_channel_on(args.guest_arg))
     cycles = []
     for k in sorted(kinds):
         rep = reports.report.get(k)
@@ -201,9 +221,10 @@ def _pvsr_subject(args, label, texts, result, steps, main):
             "cycle": k, "kind": kinds[k],
             "before_ms": timing.ms(timing.pvsr_before_ns(ph)),
             "after_ms": timing.ms(timing.pvsr_after_ns(ph)),
-            "downtime_ms": timing.ms(down.get(k)),
+            "downtime_ms": timing.ms(pvsr_downtime_ns(reports, k)),
             "toolstack_s": step_seconds(steps, toolstack_steps(label, kinds[k], k)),
-            "return": rep["return"] if rep else None})
+            "return": rep["return"] if rep else None,
+            "request_via": reports.request.get(k)})
     return cycles, probs
 
 

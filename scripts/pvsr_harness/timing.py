@@ -7,9 +7,10 @@ pvsr (the test guest, test-guest/suspend.c and downtime.c):
     # pvsr-downtime cycle=K wall_park_ns=W1 wall_release_ns=W2
   before the hypercall = prepare + park + down + teardown;
   after it             = rebind + rebuild + hooks;
-  downtime             = W2 - W1: shared_info's wall clock just before the
-                         pause barrier and just after every vCPU is
-                         released (in a new domain, the new host's clock).
+  downtime             = W2 - W1 (cycles.py reads the line): shared_info's
+                         wall clock just before the pause barrier and just
+                         after every vCPU is released (in a new domain,
+                         the new host's clock).
 
 Linux (linux_domu.py's /init copies the kernel log, "# kmsg: [T] text",
 T = printk's time stamp in seconds, Linux's local clock):
@@ -29,8 +30,6 @@ import re
 import statistics
 
 _KMSG = re.compile(r"^#\s*kmsg:\s*\[\s*(\d+)\.(\d{6})\]\s?(.*)$")
-_PVSR_DOWN = re.compile(r"^#\s*pvsr-downtime\s+cycle=(\d+)\s+wall_park_ns=(\d+)\s+"
-                        r"wall_release_ns=(\d+)\s*$")
 _LINUX_DOWN = re.compile(r"^#\s*linux-downtime\s+cycle=(-?\d+)\s+max_gap_ns=(\d+)\s+"
                          r"gap_start_ns=(-?\d+)\s+gap_end_ns=(-?\d+)\s*$")
 
@@ -66,19 +65,6 @@ def pvsr_before_ns(ph):
 
 def pvsr_after_ns(ph):
     return _sum(ph, AFTER_PHASES)
-
-
-def pvsr_downtimes(texts):
-    """{cycle: wall_release - wall_park in ns}; a cycle without both stamps
-    (a 0 means the hook did not run) or with a negative span is left out."""
-    out = {}
-    for line in _lines(texts):
-        m = _PVSR_DOWN.match(line)
-        if m:
-            k, park, rel = (int(x) for x in m.groups())
-            if park and rel and rel >= park:
-                out.setdefault(k, rel - park)
-    return out
 
 
 def linux_downtimes(texts):

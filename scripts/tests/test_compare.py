@@ -30,21 +30,16 @@ class Args:
 
 class PvsrTiming(unittest.TestCase):
     def test_downtime_from_the_wall_clock_stamps(self):
-        down = timing.pvsr_downtimes(read("pvsr-remus-4v.log"))
-        self.assertEqual(down, {1: 1796195676944009359 - 1796195676765349808,
-                                2: 1796195677859373065 - 1796195677796682484})
-
-    def test_downtime_without_both_stamps_is_left_out(self):
-        text = ("# pvsr-downtime cycle=1 wall_park_ns=5 wall_release_ns=0\n"
-                "# pvsr-downtime cycle=2 wall_park_ns=9 wall_release_ns=7\n"
-                "# pvsr-downtime cycle=3 wall_park_ns=9 wall_release_ns=19\n")
-        self.assertEqual(timing.pvsr_downtimes(text), {3: 10})
+        r = cycles.parse(read("pvsr-remus-4v.log"))
+        self.assertEqual([compare.pvsr_downtime_ns(r, k) for k in (1, 2, 3)],
+                         [1796197652901365400 - 1796197652871824384,
+                          1796197653596909887 - 1796197653538720891, None])
 
     def test_before_and_after_the_hypercall(self):
         r = cycles.parse(read("pvsr-remus-4v.log"))
         ph = cycles.guest_json(r, 1)["phase_ns"]
-        self.assertEqual(timing.pvsr_before_ns(ph), 127530 + 7532557 + 52749 + 1217832)
-        self.assertEqual(timing.pvsr_after_ns(ph), 398383 + 4547609 + 320928)
+        self.assertEqual(timing.pvsr_before_ns(ph), 99274 + 5633513 + 117501 + 756665)
+        self.assertEqual(timing.pvsr_after_ns(ph), 281761 + 2549657 + 215768)
         self.assertIsNone(timing.pvsr_before_ns(None))
 
 
@@ -150,7 +145,15 @@ class RemusJudging(unittest.TestCase):
         self.assertEqual(rec["checkpoints"], 2)
         self.assertEqual(rec["per_s"], 0.625)
         self.assertAlmostEqual(rec["downtime_ms"], timing.median(
-            [178.659551, 62.690581]), places=3)
+            [29.541016, 58.188996]), places=3)
+        self.assertEqual(rec["requests"], {"evtchn": 2})
+
+    def test_a_request_through_xenstore_fails_with_the_channel_on(self):
+        text = read("pvsr-remus-4v.log").replace("cycle=2 via=evtchn",
+                                                 "cycle=2 via=xenstore")
+        _, probs = compare.judge_remus(Args, self.RESULT, cycles.parse(text), [text])
+        self.assertEqual(len(probs), 1, probs)
+        self.assertIn("cycle 2: the suspend request came through xenstore", probs[0])
 
     def test_a_checkpoint_the_guest_never_reported_fails(self):
         text = read("pvsr-remus-4v.log")

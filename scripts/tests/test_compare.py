@@ -246,6 +246,18 @@ class BenchRatios(unittest.TestCase):
         rm = [r for r in rows if r["guest"] == "linux" and r["kind"] == "remus"][0]
         self.assertEqual((rm["rate_per_s"], rm["toolstack_ms"]), (1.6, 625.0))
 
+    def test_rows_count_the_request_paths(self):
+        rec = record({"pvsr": ([("checkpoint", 1.0, 1.0, 5.0, 1.0)] * 3, 1.0),
+                      "linux": ([("checkpoint", 9.0, 9.0, 50.0, 2.0)], 1.0)})
+        vias = ["evtchn", "evtchn", "xenstore"]
+        for c, via in zip(rec["subjects"]["pvsr"]["cycles"], vias):
+            c["request_via"] = via
+        rows = benchcmp.rows_of(4, rec, self.evtchn)
+        cp = [r for r in rows if r["guest"] == "pvsr" and r["kind"] == "checkpoint"][0]
+        self.assertEqual(cp["requests"], {"evtchn": 2, "xenstore": 1})
+        lx = [r for r in rows if r["guest"] == "linux" and r["kind"] == "checkpoint"][0]
+        self.assertNotIn("requests", lx)
+
     def test_ratios_and_targets(self):
         ratios = benchcmp.ratios_of(benchcmp.rows_of(4, self.REC, self.evtchn))
 

@@ -14,8 +14,10 @@
 # did not suspend in time, leaves it as it is), and it has no signal
 # handler: a signal kills it wherever it is. Landing in the middle of a
 # checkpoint (request sent, or domain suspended) leaves the guest
-# suspended with nobody to resume it (xl has no "resume" command). So the
-# stop freezes xl (SIGSTOP) and looks:
+# suspended with nobody to resume it (xl has no "resume" command; seen:
+# SIGTERM while suspended left the domain "---ss-", reason 2, for good).
+# SIGINT does nothing here: sh starts background jobs with it ignored. So
+# the stop freezes xl (SIGSTOP) and looks:
 #   - the domain suspended, or a request pending in control/shutdown: xl
 #     is inside a checkpoint; SIGCONT and try again a moment later;
 #   - the domain running, no request: xl is between two checkpoints, or has

@@ -264,6 +264,10 @@ def judge_compare(args, result, steps, jobdir, logs_of):
         name = SUBJECTS[label][0]
         texts = logs_of(name)
         if result.get("%s_done" % label) != "yes":
+            if not any(t.strip() for t in texts):
+                probs.append("%s: not run (dom0 stopped before this guest)" % label)
+                rec["subjects"][label] = {"name": name, "cycles": [], "remus": None}
+                continue
             probs.append("%s: dom0 did not finish this guest's cycles" % label)
         if label == "linux":
             cycles, p = _linux_subject(label, texts, result, steps)

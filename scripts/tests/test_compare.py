@@ -190,6 +190,22 @@ class CompareResult(unittest.TestCase):
                          ["save-restore"] * 2 + ["checkpoint"] * 2 +
                          ["migrate"] * 2 + ["remus"] * 3)
 
+    def test_a_guest_dom0_never_reached_is_named_once(self):
+        class A(Args):
+            compare_guests = "pvsr,linux"
+        text = read("pvsr-remus-4v.log")
+        res = {"pvsr_cycles_save": "1 2", "pvsr_done": "no"}
+        rec, probs = compare.judge_compare(
+            A, res, [], "/nonexistent",
+            lambda name: [text] if name == "pvsr-guest" else [])
+        self.assertIn("linux: not run (dom0 stopped before this guest)", probs)
+        self.assertEqual([p for p in probs if p.startswith("linux")],
+                         ["linux: not run (dom0 stopped before this guest)"])
+        self.assertIn("pvsr: dom0 did not finish this guest's cycles", probs)
+        self.assertTrue(any("returned 1, this kind of cycle expects 0" in p
+                            for p in probs), probs)
+        self.assertEqual(rec["subjects"]["linux"]["cycles"], [])
+
     def test_guest_list(self):
         self.assertEqual(compare.parse_guests("pvsr,pvsr-noevt,linux"),
                          ["pvsr", "pvsr-noevt", "linux"])

@@ -53,6 +53,20 @@ def cmd_run(args):
         args.guest_timeout = 180 if args.scenario == "boot" else 180 + 120 * args.cycles
     if args.timeout is None:
         args.timeout = args.boot_timeout + args.guest_timeout + 120
+        # remus: one window; compare: 3 kinds of cycles and a window per guest.
+        if args.scenario == "remus":
+            args.timeout += args.remus_seconds + 120
+        elif args.scenario == "compare":
+            args.timeout += 3 * (args.remus_seconds + 240 + 240 * args.cycles)
+    if args.scenario in ("remus", "compare"):
+        if args.remus_seconds < 1 or args.remus_interval < 1:
+            raise UsageError("--remus-seconds and --remus-interval must be >= 1")
+        if args.scenario == "compare":
+            from .compare import parse_guests
+            try:
+                parse_guests(args.compare_guests)
+            except ValueError as e:
+                raise UsageError(str(e))
     if args.timeout < 30:
         raise UsageError("--timeout must be at least 30 s")
     if args.ramdisk and not os.path.isfile(args.ramdisk):
@@ -161,6 +175,17 @@ def build_parser():
                    help="dump the guest's core (xl dump-core) once if it has not "
                    "suspended S s after an xl save or save -c began; 0: never "
                    "(default %(default)s, under pvsr's 10 s park timeout)")
+    r.add_argument("--remus-seconds", type=int, default=20, metavar="S",
+                   help="remus and compare: how long xl remus checkpoints the "
+                   "guest (default %(default)s)")
+    r.add_argument("--remus-interval", type=int, default=100, metavar="MS",
+                   help="remus and compare: xl remus -i, ms between checkpoints "
+                   "(default %(default)s)")
+    r.add_argument("--compare-guests", default="pvsr,linux", metavar="LIST",
+                   help="compare: the guests, one after the other in one boot: "
+                   "pvsr (this guest), pvsr-noevt (the same with "
+                   "pvsr.suspend_evtchn=0), linux (a Debian 6.1 PV domU); "
+                   "default %(default)s")
     r.add_argument("--dom0-initrd", choices=("pvsr", "debian"), default="pvsr",
                    help="dom0 initramfs: pvsr's small one (default) or Debian's")
     r.set_defaults(func=cmd_run)
@@ -178,8 +203,9 @@ def build_parser():
                    "segment-base restore, a park inside a preempted hypercall, "
                    "a vCPU that never parks, a panic after the hypercall, raw "
                    "time across two hosts) and tiny crashing/hanging ones, and "
-                   "prove `run` fails each (fourteen QEMU runs, about 12 min "
-                   "with --jobs 2)")
+                   "prove `run` fails each (fourteen QEMU runs), and run a 20 s "
+                   "remus window the real guest must pass (one more; about "
+                   "13 min with --jobs 2)")
     t.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="QEMU runs at once for --e2e/--linux-domu (default "
                    "%(default)s: one per core of this machine; two-host tests "

@@ -24,7 +24,8 @@ STALL_DUMP_S = 5
 
 def job_script(scenario, vcpus, cycles, guest_timeout, state_timeout,
                jobdir=DOM0_JOB, save_dir=SAVE_DIR, stall_dump=STALL_DUMP_S,
-               xs_snoop=False):
+               xs_snoop=False, remus_seconds=20, remus_interval=100,
+               compare_subjects=""):
     if scenario not in xlcfg.SCENARIOS:
         raise ValueError("unknown scenario %r" % scenario)
     return """\
@@ -42,12 +43,19 @@ STATE_TIMEOUT={state_timeout}
 SAVE_DIR={save_dir}
 STALL_DUMP={stall_dump}
 XS_SNOOP={xs_snoop}
+REMUS_SECONDS={remus_seconds}
+REMUS_INTERVAL={remus_interval}
+COMPARE_SUBJECTS="{compare_subjects}"
 . {job}/scenarios.sh
+. {job}/remus.sh
+. {job}/compare.sh
 run_scenario {scenario}
 """.format(scenario=scenario, vcpus=int(vcpus), cycles=int(cycles),
            guest_timeout=int(guest_timeout), state_timeout=int(state_timeout),
            job=jobdir, name=xlcfg.GUEST_NAME, save_dir=save_dir,
-           stall_dump=int(stall_dump), xs_snoop=1 if xs_snoop else 0)
+           stall_dump=int(stall_dump), xs_snoop=1 if xs_snoop else 0,
+           remus_seconds=int(remus_seconds), remus_interval=int(remus_interval),
+           compare_subjects=" ".join(compare_subjects.split()))
 
 
 def write_symbol_map(kernel, path):
@@ -65,8 +73,11 @@ def write_symbol_map(kernel, path):
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
             state_timeout, guest_args=(), ramdisk=None, stall_dump=STALL_DUMP_S,
-            xs_snoop_conf=None, max_vcpus=None):
-    """Fill jobdir; return the xl config text."""
+            xs_snoop_conf=None, max_vcpus=None, guest_scenario=None,
+            remus_seconds=20, remus_interval=100, compare_subjects=""):
+    """Fill jobdir; return the xl config text. guest_scenario: the
+    guest's pvsr.scenario when it differs from dom0's scenario (compare
+    runs the guest as soak)."""
     os.makedirs(os.path.join(jobdir, "out", "console"), exist_ok=True)
     for name in sorted(os.listdir(DOM0_JOB_DIR)):
         dst = os.path.join(jobdir, name)
@@ -85,14 +96,18 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,
                        vcpus=vcpus, max_vcpus=max_vcpus,
-                       extra=xlcfg.guest_cmdline(scenario, cycles, guest_args,
+                       extra=xlcfg.guest_cmdline(guest_scenario or scenario,
+                                                 cycles, guest_args,
                                                  vcpus=max_vcpus or vcpus),
                        ramdisk=DOM0_JOB + "/pvsr-guest.ramdisk" if ramdisk else None)
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)
     with open(os.path.join(jobdir, "job.sh"), "w") as f:
         f.write(job_script(scenario, vcpus, cycles, guest_timeout, state_timeout,
-                           stall_dump=stall_dump, xs_snoop=xs_snoop_conf is not None))
+                           stall_dump=stall_dump, xs_snoop=xs_snoop_conf is not None,
+                           remus_seconds=remus_seconds,
+                           remus_interval=remus_interval,
+                           compare_subjects=compare_subjects))
     os.chmod(os.path.join(jobdir, "job.sh"), 0o755)
     return cfg
 

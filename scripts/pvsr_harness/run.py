@@ -20,6 +20,7 @@ import time
 
 from .common import HarnessError, Progress, REPO_ROOT, rel
 from . import backtrace as btmod
+from . import compare as comparemod
 from . import core as coremod
 from . import cycles as cyclesmod
 from . import job as jobmod
@@ -46,7 +47,9 @@ _FATAL = (
     (re.compile(r"Xen BUG at"), "Xen BUG"),
 )
 # Steps worth a progress line when they start (the long ones).
-_LOUD_STEP = re.compile(r"^(create|unpause|wait|save|restore|checkpoint|migrate|shutdown)")
+_LOUD_STEP = re.compile(r"^(?:pvsr-|pvsr-noevt-|linux-)?"       # compare's guests
+                        r"(create|unpause|wait|save|restore|checkpoint|migrate|"
+                        r"remus|shutdown)")
 
 
 def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio",
@@ -164,15 +167,17 @@ def _read(path):
         return ""
 
 
-def guest_logs(jobdir):
-    """guest-*.log files, the guest's own first, then --incoming ones."""
+def guest_logs(jobdir, name=GUEST_NAME):
+    """The guest's console logs: its own first, then --incoming ones (other
+    guests of a compare run have their own names)."""
     d = os.path.join(jobdir, "out", "console")
+    main = "guest-%s.log" % name
     try:
         names = sorted(n for n in os.listdir(d)
-                       if n.startswith("guest-") and n.endswith(".log"))
+                       if n == main or (n.startswith("guest-%s--" % name)
+                                        and n.endswith(".log")))
     except OSError:
         return []
-    main = "guest-%s.log" % GUEST_NAME
     names.sort(key=lambda n: (n != main, n))
     return [os.path.join(d, n) for n in names]
 
@@ -298,12 +303,19 @@ class Run:
                     xs_conf = snoopmod.config(f.read())
             except OSError as e:
                 raise HarnessError("--xs-snoop: cannot read dom0's %s: %s" % (base, e))
+        # remus and compare (compare.py): the window and the other guests.
+        extra = {}
+        if a.scenario in ("remus", "compare"):
+            extra = {"remus_seconds": a.remus_seconds,
+                     "remus_interval": a.remus_interval}
+        if a.scenario == "compare":
+            extra.update(comparemod.prepare_job(self.logs, a, self.cache))
         self.cfg = jobmod.prepare(self.logs, kernel, a.scenario, a.vcpus, a.memory,
                                   a.cycles, a.guest_timeout, a.guest_timeout,
                                   a.guest_arg, ramdisk=a.ramdisk,
                                   stall_dump=getattr(a, "stall_dump", jobmod.STALL_DUMP_S),
                                   xs_snoop_conf=xs_conf,
-                                  max_vcpus=getattr(a, "max_vcpus", None))
+                                  max_vcpus=getattr(a, "max_vcpus", None), **extra)
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
                                 initrd=a.dom0_initrd)
@@ -550,6 +562,7 @@ class Run:
                     cyclesmod.suspend_channel_on(a.guest_arg)):
                 self.fail(p)
         self.control_bogus = self.judge_control_bogus()
+        self.judge_remus_compare(texts)
         self.hotplug = self.judge_hotplug(texts)
 
         # Copies with obvious names at the top of the logs folder.
@@ -559,6 +572,25 @@ class Run:
         else:
             self.xen_log = self.serial_log
         self.passed = not self.errors and self.ktap.ok
+
+    def judge_remus_compare(self, texts):
+        """remus: the window's checkpoints, each a cycle to judge; compare:
+        every guest's cycles (compare.py)."""
+        a = self.args
+        self.remus = self.compare = None
+        if a.scenario == "remus":
+            self.remus, probs = comparemod.judge_remus(a, self.result, self.reports,
+                                                       texts)
+        elif a.scenario == "compare":
+            self.compare, probs = comparemod.judge_compare(
+                a, self.result, self.steps, self.logs,
+                lambda name: [_read(p) for p in guest_logs(self.logs, name)])
+            comparemod.cleanup_job(self.logs)
+        else:
+            return
+        if "create" in {s["name"] for s in self.steps}:
+            for p in probs:
+                self.fail(p)
 
     def judge_control_bogus(self):
         """save-restore writes an unknown control/shutdown value first: the
@@ -733,6 +765,8 @@ class Run:
             "ktap": self.ktap.to_json(),
             "cycles": self.cycles,
             "control_bogus": self.control_bogus,
+            "remus": getattr(self, "remus", None),
+            "compare": getattr(self, "compare", None),
             "hotplug": getattr(self, "hotplug", None),
             "timings_s": {
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
@@ -777,6 +811,14 @@ def summary_lines(d, total):
               t["qemu_to_toolstack"], t["create"], total)]
     for c in d.get("cycles") or []:
         out.append("  " + cyclesmod.summary_line(c))
+    r = d.get("remus")
+    if r:
+        out.append("  remus: %d checkpoints, %d after the first in %.1f s = %.2f per "
+                   "second (-i %d ms), median downtime %s ms"
+                   % (r["checkpoints"], r["window_checkpoints"], r["window_s"],
+                      r["per_s"] or 0, r["interval_ms"], r["downtime_ms"]))
+    if d.get("compare"):
+        out += ["  " + line for line in comparemod.summary_lines(d["compare"])]
     cb = d.get("control_bogus")
     if cb is not None:
         out.append("  control/shutdown '%s': %s, %s" % (

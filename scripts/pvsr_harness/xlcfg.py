@@ -18,7 +18,10 @@ on_reboot = "destroy"
 on_crash = "preserve"
 """
 
-SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "hotplug")
+# remus: a checkpoint-rate window (scripts/dom0/job/remus.sh); compare: the
+# pvsr guest and a Linux domU through the same cycles (compare.sh, bench).
+SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "hotplug", "remus",
+             "compare")
 
 
 # Scenarios whose number of suspends is not known up front: the guest runs

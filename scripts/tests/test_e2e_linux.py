@@ -11,7 +11,7 @@ reason and no other: every step, state and KTAP result must be fine."""
 import os
 import unittest
 
-import linux_domu
+from pvsr_harness import linux_domu
 from test_e2e import CACHE, TINY_BUILD, harness_run
 
 

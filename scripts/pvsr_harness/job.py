@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """The job folder shared with dom0 over 9p (tag "pvsr", mounted at /job).
 
-In:  job.sh (generated), lib.sh, scenarios.sh, migrate-transport.sh (from
-     scripts/dom0/job/), guest.cfg (from the one xl template), pvsr-guest.
+In:  job.sh (generated), lib.sh, scenarios.sh, soak.sh,
+     migrate-transport.sh (from scripts/dom0/job/), soak.conf (scripts/soak), guest.cfg (from the one xl template), pvsr-guest.
 Out: out/commands.log, out/steps.tsv, out/steps/*.out, out/result.txt,
      out/console/guest-*.log (xenconsoled writes them there directly),
      out/job.log.
@@ -43,6 +43,7 @@ SAVE_DIR={save_dir}
 STALL_DUMP={stall_dump}
 XS_SNOOP={xs_snoop}
 . {job}/scenarios.sh
+. {job}/soak.sh
 run_scenario {scenario}
 """.format(scenario=scenario, vcpus=int(vcpus), cycles=int(cycles),
            guest_timeout=int(guest_timeout), state_timeout=int(state_timeout),

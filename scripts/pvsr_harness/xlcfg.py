@@ -17,7 +17,7 @@ on_reboot = "destroy"
 on_crash = "preserve"
 """
 
-SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate")
+SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "soak")
 
 
 def guest_cmdline(scenario, cycles, extra_args=(), vcpus=None):

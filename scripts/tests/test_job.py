@@ -51,13 +51,15 @@ class JobScriptTest(unittest.TestCase):
 
     def test_every_scenario_has_a_function(self):
         from pvsr_harness.xlcfg import SCENARIOS
-        with open(os.path.join(DOM0_JOB_DIR, "scenarios.sh")) as f:
-            text = f.read()
+        text = ""
+        for name in ("scenarios.sh", "soak.sh"):
+            with open(os.path.join(DOM0_JOB_DIR, name)) as f:
+                text += f.read()
         for s in SCENARIOS:
             self.assertIn("scenario_%s() {" % s.replace("-", "_"), text)
 
     def test_scripts_parse(self):
-        for name in ("lib.sh", "scenarios.sh", "migrate-transport.sh"):
+        for name in ("lib.sh", "scenarios.sh", "soak.sh", "migrate-transport.sh"):
             res = subprocess.run(["sh", "-n", os.path.join(DOM0_JOB_DIR, name)],
                                  capture_output=True, text=True)
             self.assertEqual(res.returncode, 0, res.stderr)

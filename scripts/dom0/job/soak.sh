@@ -1,0 +1,519 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvsr dom0 soak (POSIX sh, dash): one guest through a long series of
+# suspends in one Xen boot, sourced by job.sh after lib.sh and scenarios.sh.
+#
+# scripts/soak writes the plan into /job/soak.conf (without it the soak is
+# $CYCLES remus checkpoints):
+#   SOAK_PLAN           lines "KIND COUNT", run in order. KIND is checkpoint
+#                       (xl remus, blackhole), save-restore, migrate, or a
+#                       fault: fault-back-to-back, fault-double-request,
+#                       fault-unknown, fault-pause, fault-toolstack-fail,
+#                       fault-vcpu-set
+#   SOAK_REMUS_MS       remus checkpoint interval (ms)
+#   SOAK_CYCLE_TIMEOUT  longest wait for one cycle's "resumed K" (s)
+#
+# The guest counts its suspends (cycle K); after each it publishes
+# data/pvsr/state "resumed K" (or "failed"). dom0 records, per cycle, what
+# the toolstack did in $PVSR_OUT/soak-cycles.tsv ("K kind fault uptime"),
+# per fault its outcome in $PVSR_OUT/soak-faults.tsv ("fault first last
+# outcome detail"), and marks "soak cycle K KIND" on the console (the
+# host's progress). The first failure stops the soak: result.txt gets
+# soak_stop_cycle and soak_stop_reason, the guest is dumped (dump_guest)
+# and asked to power off (its final KTAP), or destroyed if it hangs.
+
+SOAK_DONE=0          # last cycle the guest finished ("resumed K")
+SOAK_STOPPED=
+SOAK_REMUS_MS=100
+SOAK_CYCLE_TIMEOUT=120
+SOAK_PLAN="checkpoint ${CYCLES:-1}"
+[ -f /job/soak.conf ] && . /job/soak.conf
+
+soak_console() {
+	echo "$PVSR_OUT/console/guest-$GUEST_NAME.log"
+}
+
+# The guest's data/pvsr/state as a number: K for "resumed K", 0 for
+# "ready", -1 for "failed", -2 for anything else (or no node).
+soak_state_k() {
+	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
+	case $_s in
+	"resumed "*) echo "${_s#resumed }" ;;
+	ready) echo 0 ;;
+	failed) echo -1 ;;
+	*) echo -2 ;;
+	esac
+}
+
+# The highest cycle the guest's console has a pvsr-report line for (its
+# suspend returned), 0 if none. Reads only the log's tail.
+soak_reported_k() {
+	_r=$(tail -c 65536 "$(soak_console)" 2>/dev/null |
+		sed -n 's/.*# pvsr-report cycle=\([0-9]*\) .*/\1/p' | tail -n 1)
+	echo "${_r:-0}"
+}
+
+soak_record() {
+	# soak_record K KIND FAULT
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${3:--}" "$(uptime_s)" \
+		>> "$PVSR_OUT/soak-cycles.tsv"
+	mark "soak cycle $1 $2${3:+ $3}"
+}
+
+soak_fault_result() {
+	# soak_fault_result FAULT FIRST LAST OUTCOME DETAIL...
+	_f=$1 _a=$2 _b=$3 _o=$4
+	shift 4
+	printf '%s\t%s\t%s\t%s\t%s\n' "$_f" "$_a" "$_b" "$_o" "$*" \
+		>> "$PVSR_OUT/soak-faults.tsv"
+	mark "soak fault $_f cycles $_a-$_b $_o"
+}
+
+# Condition for wait_until: the guest finished a cycle after $SOAK_WANT - 1,
+# reported failed, ended, or (if $SOAK_XL is set) that xl process exited.
+soak_progress() {
+	_k=$(soak_state_k)
+	echo "$_k" > "$PVSR_OUT/soak-state"
+	[ "$_k" -ge "$SOAK_WANT" ] && return 0
+	[ "$_k" = -1 ] && return 0
+	[ -n "${SOAK_XL:-}" ] && ! kill -0 "$SOAK_XL" 2>/dev/null && return 0
+	guest_ended
+}
+
+# soak_wait K: wait (bounded) until the guest finished cycle K or later.
+# Returns 0 if it did; else sets SOAK_STOPPED and returns 1.
+soak_wait() {
+	SOAK_WANT=$1
+	rm -f "$PVSR_OUT/guest-end"
+	wait_until "$SOAK_CYCLE_TIMEOUT" soak_progress > /dev/null
+	_k=$(cat "$PVSR_OUT/soak-state")
+	[ "$_k" -ge "$1" ] && return 0
+	if [ -f "$PVSR_OUT/guest-end" ]; then
+		soak_stop "$1" "the guest $(cat "$PVSR_OUT/guest-end") before finishing cycle $1"
+	elif [ "$_k" = -1 ]; then
+		soak_stop "$1" "the guest reported failed in data/pvsr/state after cycle $1"
+	elif [ -n "${SOAK_XL:-}" ] && ! kill -0 "$SOAK_XL" 2>/dev/null; then
+		return 1
+	else
+		soak_stop "$1" "no 'resumed $1' from the guest within $SOAK_CYCLE_TIMEOUT s (state '$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)')"
+	fi
+	return 1
+}
+
+# Record every cycle from SOAK_DONE+1 to K as KIND (FAULT).
+soak_advance() {
+	while [ "$SOAK_DONE" -lt "$1" ]; do
+		SOAK_DONE=$((SOAK_DONE + 1))
+		soak_record "$SOAK_DONE" "$2" "${3:-}"
+	done
+}
+
+soak_stop() {
+	[ -n "$SOAK_STOPPED" ] && return 1
+	SOAK_STOPPED=$1
+	result soak_stop_cycle "$1"
+	result soak_stop_reason "$2"
+	mark "soak stop cycle $1: $2"
+	return 1
+}
+
+# ---- one op each, all ending with the guest's "resumed K" ----
+
+soak_save_restore() {
+	_k=$((SOAK_DONE + 1))
+	step "save-$_k" suspend_watched "save-$_k" \
+		xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_k" "xl save failed (step save-$_k)"; return 1; }
+	step "restore-$_k" xl restore "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_k" "xl restore failed (step restore-$_k)"; return 1; }
+	rm -f "$SAVE_DIR/guest.save"
+	set_domid || { soak_stop "$_k" "no domain id after restore $_k"; return 1; }
+	soak_wait "$_k" || return 1
+	soak_advance "$_k" save-restore "${1:-}"
+}
+
+soak_migrate() {
+	_k=$((SOAK_DONE + 1))
+	step "migrate-$_k" xl migrate -s /job/migrate-transport.sh \
+		"$GUEST_NAME" localhost ||
+		{ soak_stop "$_k" "xl migrate failed (step migrate-$_k)"; return 1; }
+	set_domid || { soak_stop "$_k" "no domain id after migration $_k"; return 1; }
+	soak_wait "$_k" || return 1
+	soak_advance "$_k" migrate "${1:-}"
+}
+
+# One checkpoint with `xl save -c` (the faults use it: one request each).
+soak_save_c() {
+	_k=$((SOAK_DONE + 1))
+	step "checkpoint-$_k" suspend_watched "checkpoint-$_k" \
+		xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_k" "xl save -c failed (step checkpoint-$_k)"; return 1; }
+	rm -f "$SAVE_DIR/guest.save"
+	[ "${2:-wait}" = nowait ] && return 0
+	soak_wait "$_k" || return 1
+	soak_advance "$_k" save-c "${1:-}"
+}
+
+# Resume a domain left suspended with no toolstack behind it, as libxl
+# does for a cancelled suspend (xc_domain_resume fast, then xenstored's
+# XS_RESUME): the guest's suspend hypercall returns 1.
+soak_resume_cancelled() {
+	PYTHONPATH=/usr/lib/xen-4.17/lib/python python3 -c '
+import sys
+import xen.lowlevel.xc as xc
+import xen.lowlevel.xs as xs
+d = int(sys.argv[1])
+xc.xc().domain_resume(d, 1)
+h = xs.xs()
+h.resume_domain(d)
+print("domain %d resumed cancelled" % d)' "$DOMID"
+}
+
+soak_guest_suspended() {
+	case $(guest_state) in
+	*s*\ 2) return 0 ;;
+	esac
+	return 1
+}
+
+# ---- remus: memory checkpoints into a blackhole, N of them ----
+
+# Kill a process and its children (xl and its libxl-save-helper).
+soak_kill_tree() {
+	for _p in /proc/[0-9]*; do
+		read -r _st < "$_p/stat" 2>/dev/null || continue
+		# pid (comm) state ppid ...: comm has no spaces for these.
+		set -- $_st
+		[ "$4" = "$SOAK_KILL" ] && kill -TERM "${_p#/proc/}" 2>/dev/null
+	done
+	kill -TERM "$SOAK_KILL" 2>/dev/null
+}
+
+# Condition: the guest is between a checkpoint's resume and its
+# "resumed K" (its checks run; it takes no request in that window), so
+# remus can be stopped without cutting a suspend in half.
+soak_in_checks() {
+	[ "$(soak_reported_k)" -gt "$(soak_state_k)" ]
+}
+
+# Stop remus safely: in the checks window if it comes within 10 s, then
+# clear a request it left behind, and resume the guest if it suspended
+# anyway (SIGTERM in the middle of a checkpoint).
+soak_remus_stop() {
+	wait_until 10 soak_in_checks
+	SOAK_KILL=$1
+	soak_kill_tree
+	wait "$1"
+	echo "xl remus exited with status $? (killed on purpose)"
+	_v=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
+	if [ "$_v" = suspend ]; then
+		echo "clearing the request remus left: control/shutdown '$_v'"
+		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
+	fi
+	# A suspend the guest had acknowledged is over within its park
+	# timeout (10 s): resume it cancelled if it ends suspended.
+	if wait_until 12 soak_guest_suspended; then
+		soak_resume_cancelled
+	fi
+	xl list -v
+}
+
+soak_checkpoints() {
+	_goal=$((SOAK_DONE + $1))
+	_first=$((SOAK_DONE + 1))
+	_n=$(cat "$PVSR_OUT/.nstep" 2>/dev/null || echo 0)
+	_log=$PVSR_OUT/steps/remus-$_first.out
+	mark "soak remus from cycle $_first to $_goal"
+	printf '$ %s\n' "$(quote xl remus -F -b -n -d -i "$SOAK_REMUS_MS" "$GUEST_NAME" localhost)" \
+		>> "$PVSR_OUT/commands.log"
+	xl remus -F -b -n -d -i "$SOAK_REMUS_MS" "$GUEST_NAME" localhost \
+		> "$_log" 2>&1 < /dev/null &
+	SOAK_XL=$!
+	_rc=0
+	while [ "$SOAK_DONE" -lt "$_goal" ]; do
+		soak_wait $((SOAK_DONE + 1)) || { _rc=1; break; }
+		_k=$(cat "$PVSR_OUT/soak-state")
+		[ "$_k" -gt "$_goal" ] && _k=$_goal
+		soak_advance "$_k" checkpoint
+	done
+	SOAK_XL_PID=$SOAK_XL
+	SOAK_XL=
+	if ! kill -0 "$SOAK_XL_PID" 2>/dev/null; then
+		wait "$SOAK_XL_PID"
+		_xrc=$?
+		[ -z "$SOAK_STOPPED" ] && soak_stop $((SOAK_DONE + 1)) \
+			"xl remus exited (status $_xrc) after cycle $SOAK_DONE: $(tail -n 3 "$_log" | tr '\n' ' ')"
+		_rc=1
+	else
+		step "remus-stop-$_first" soak_remus_stop "$SOAK_XL_PID"
+	fi
+	sed 's/^/  | /' "$_log" >> "$PVSR_OUT/commands.log"
+	printf '# remus from cycle %d: stopped after cycle %d (step count was %d)\n' \
+		"$_first" "$SOAK_DONE" "$_n" >> "$PVSR_OUT/commands.log"
+	[ "$_rc" = 0 ] || return 1
+	# Cycles remus finished while it was being stopped.
+	_k=$(soak_reported_k)
+	if [ "$_k" -gt "$SOAK_DONE" ]; then
+		soak_wait "$_k" || return 1
+		soak_advance "$_k" checkpoint
+	fi
+}
+
+# ---- faults ----
+
+# Two checkpoints back to back: the second request arrives while the
+# guest still runs its resume (checks, hooks) of the first.
+soak_fault_back_to_back() {
+	_a=$((SOAK_DONE + 1))
+	_b=$((_a + 1))
+	step "checkpoint-$_a" xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_a" "back to back: xl save -c failed (step checkpoint-$_a)"; return 1; }
+	_mid=$(soak_state_k)
+	step "checkpoint-$_b" suspend_watched "checkpoint-$_b" \
+		xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_b" "back to back: xl save -c failed (step checkpoint-$_b)"; return 1; }
+	rm -f "$SAVE_DIR/guest.save"
+	soak_wait "$_b" || return 1
+	soak_advance "$_b" save-c back-to-back
+	if [ "$_mid" -lt "$_a" ]; then
+		soak_fault_result back-to-back "$_a" "$_b" ok "request $_b sent while resume $_a ran"
+	else
+		soak_fault_result back-to-back "$_a" "$_b" ok "request $_b sent after resume $_a had finished (not back to back this time)"
+	fi
+}
+
+soak_busy_refusals() {
+	grep -c "'suspend' while 'suspend' runs: later" "$(soak_console)" 2>/dev/null
+}
+
+# A second control/shutdown=suspend while the guest is suspended (xl save
+# -c copying its memory): at resume its re-registered watch fires, and it
+# must refuse the request as busy (leave it), then serve it when its cycle
+# is over. A suspend nobody asked xl for ends with the domain suspended
+# and no toolstack behind it: dom0 resumes it cancelled, as libxl would.
+soak_fault_double_request() {
+	_a=$((SOAK_DONE + 1))
+	_node=/local/domain/$DOMID/control/shutdown
+	_busy0=$(soak_busy_refusals)
+	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
+		> "$PVSR_OUT/steps/double-$_a.out" 2>&1 &
+	_xl=$!
+	if ! step "double-suspended-$_a" wait_until 60 soak_guest_suspended; then
+		wait "$_xl"
+		soak_stop "$_a" "double request: the guest never suspended for the first request"
+		return 1
+	fi
+	step "double-second-$_a" xenstore-write "$_node" suspend
+	wait "$_xl"
+	_xrc=$?
+	rm -f "$SAVE_DIR/guest.save"
+	sed 's/^/  | /' "$PVSR_OUT/steps/double-$_a.out" >> "$PVSR_OUT/commands.log"
+	[ "$_xrc" = 0 ] || { soak_stop "$_a" "double request: xl save -c exited $_xrc"; return 1; }
+	soak_wait "$_a" || return 1
+	soak_advance "$_a" save-c double-request
+	# Now the guest serves the second request (a suspend of its own) or
+	# clears it; either way the node ends empty.
+	if step "double-served-$_a" wait_until 30 soak_guest_suspended; then
+		step "double-resume-$_a" soak_resume_cancelled ||
+			{ soak_stop "$_a" "double request: resuming the guest failed"; return 1; }
+		_b=$((_a + 1))
+		soak_wait "$_b" || return 1
+		soak_advance "$_b" stale-request double-request
+		_what="served later as cycle $_b"
+	else
+		_b=$_a
+		_what="not served"
+	fi
+	if [ "$(soak_busy_refusals)" -gt "$_busy0" ]; then
+		_what="refused as busy, $_what"
+	else
+		_what="not seen while busy (landed after the resume), $_what"
+	fi
+	_v=$(xenstore-read "$_node" 2>/dev/null)
+	if [ -n "$_v" ]; then
+		soak_fault_result double-request "$_a" "$_b" failed "$_what; node still holds '$_v'"
+		soak_stop "$_b" "double request: control/shutdown still holds '$_v' after the guest finished"
+		return 1
+	fi
+	soak_fault_result double-request "$_a" "$_b" ok "$_what"
+}
+
+# An unknown control/shutdown value before a real request: reported in
+# data/pvsr/error, left in the node (not acknowledged); dom0 clears it.
+soak_fault_unknown() {
+	_a=$((SOAK_DONE + 1))
+	BOGUS_REQUEST=pvsr-soak-$_a
+	_node=/local/domain/$DOMID/control/shutdown
+	step "unknown-$_a" xenstore-write "$_node" "$BOGUS_REQUEST" ||
+		{ soak_stop "$_a" "unknown value: xenstore-write failed"; return 1; }
+	rm -f "$PVSR_OUT/guest-end"
+	_last_err=
+	if ! step "unknown-reported-$_a" wait_until 60 bogus_reported ||
+		[ -f "$PVSR_OUT/guest-end" ]; then
+		soak_fault_result unknown "$_a" "$_a" failed "'$BOGUS_REQUEST' not reported"
+		soak_stop "$_a" "unknown control/shutdown '$BOGUS_REQUEST' not reported in data/pvsr/error"
+		return 1
+	fi
+	_v=$(xenstore-read "$_node" 2>/dev/null)
+	if [ "$_v" != "$BOGUS_REQUEST" ]; then
+		soak_fault_result unknown "$_a" "$_a" failed "node held '$_v'"
+		soak_stop "$_a" "unknown control/shutdown '$BOGUS_REQUEST' acknowledged: node held '$_v'"
+		return 1
+	fi
+	step "unknown-clear-$_a" xenstore-write "$_node" ""
+	soak_save_c unknown || return 1
+	soak_fault_result unknown "$_a" "$_a" ok "reported, left in the node, then a checkpoint"
+}
+
+# xl pause before the request (the request waits in the node), unpause,
+# and a pause/unpause right after the resume.
+soak_fault_pause() {
+	_a=$((SOAK_DONE + 1))
+	step "pause-$_a" xl pause "$DOMID" || { soak_stop "$_a" "xl pause failed"; return 1; }
+	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
+		> "$PVSR_OUT/steps/pause-save-$_a.out" 2>&1 &
+	_xl=$!
+	sleep 2
+	step "unpause-$_a" xl unpause "$DOMID" || { soak_stop "$_a" "xl unpause failed"; return 1; }
+	wait "$_xl"
+	_xrc=$?
+	rm -f "$SAVE_DIR/guest.save"
+	[ "$_xrc" = 0 ] || { soak_stop "$_a" "pause: xl save -c exited $_xrc"; return 1; }
+	step "pause-after-$_a" xl pause "$DOMID" &&
+		sleep 1 &&
+		step "unpause-after-$_a" xl unpause "$DOMID" ||
+		{ soak_stop "$_a" "xl pause/unpause after the resume failed"; return 1; }
+	soak_wait "$_a" || return 1
+	soak_advance "$_a" save-c pause
+	soak_fault_result pause "$_a" "$_a" ok "paused across the request and after the resume"
+}
+
+# xl save onto the 9p share fails after the guest suspended ("Failed to
+# write page data to stream (14 = Bad address)", XEN-FACTS): libxl then
+# resumes the guest cancelled (return 1 in a guest that expected a save).
+soak_fault_toolstack_fail() {
+	_a=$((SOAK_DONE + 1))
+	_bad=/job/out/soak-fail.save
+	if step "save-fails-$_a" xl save "$GUEST_NAME" "$_bad"; then
+		rm -f "$_bad"
+		soak_fault_result toolstack-fail "$_a" "$_a" failed "xl save onto 9p succeeded"
+		soak_stop "$_a" "toolstack failure: xl save onto the 9p share did not fail (the guest was saved and destroyed)"
+		return 1
+	fi
+	rm -f "$_bad"
+	_out=$(last_out)
+	if ! grep -q "resuming domain" "$_out"; then
+		soak_fault_result toolstack-fail "$_a" "$_a" failed "no resume"
+		soak_stop "$_a" "toolstack failure: xl save failed without resuming the guest: $(tail -n 3 "$_out" | tr '\n' ' ')"
+		return 1
+	fi
+	soak_wait "$_a" || return 1
+	soak_advance "$_a" save-failed toolstack-fail
+	soak_fault_result toolstack-fail "$_a" "$_a" ok "$(grep -m1 -o 'Failed to write[^)]*)' "$_out")"
+}
+
+# The guest's online vCPUs as libxl counts them (xl list's VCPUs column).
+soak_online_vcpus() {
+	xl list "$DOMID" 2>/dev/null | awk 'NR == 2 { print $4 }'
+}
+
+soak_vcpus_are() {
+	[ "$(soak_online_vcpus)" = "$SOAK_WANT_VCPUS" ]
+}
+
+# xl vcpu-set down by one and back: between suspends, and while a suspend
+# is being requested. Needs a guest that honours cpu/N/availability.
+soak_fault_vcpu_set() {
+	_a=$((SOAK_DONE + 1))
+	if [ "$VCPUS" -lt 2 ]; then
+		soak_stop "$_a" "vcpu-set needs at least 2 vCPUs"
+		return 1
+	fi
+	_less=$((VCPUS - 1))
+	step "vcpu-set-$_less-$_a" xl vcpu-set "$DOMID" "$_less" ||
+		{ soak_stop "$_a" "xl vcpu-set $_less failed"; return 1; }
+	SOAK_WANT_VCPUS=$_less
+	if ! step "vcpus-down-$_a" wait_until 30 soak_vcpus_are; then
+		soak_fault_result vcpu-set "$_a" "$_a" failed "unsupported"
+		soak_stop "$_a" "vcpu-set: the guest did not take vCPU $_less offline within 30 s of cpu/$_less/availability=offline (it does not honour cpu/N/availability)"
+		return 1
+	fi
+	soak_save_c vcpu-set || return 1
+	step "vcpu-set-$VCPUS-$_a" xl vcpu-set "$DOMID" "$VCPUS" ||
+		{ soak_stop "$_a" "xl vcpu-set $VCPUS failed"; return 1; }
+	SOAK_WANT_VCPUS=$VCPUS
+	step "vcpus-up-$_a" wait_until 30 soak_vcpus_are ||
+		{ soak_stop "$_a" "vcpu-set: vCPU $_less did not come back online within 30 s"; return 1; }
+	soak_save_c vcpu-set || return 1
+	# Down and up again while a request is in flight.
+	_b=$((SOAK_DONE + 1))
+	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
+		> "$PVSR_OUT/steps/vcpu-save-$_b.out" 2>&1 &
+	_xl=$!
+	step "vcpu-set-$_less-$_b" xl vcpu-set "$DOMID" "$_less"
+	wait "$_xl"
+	_xrc=$?
+	rm -f "$SAVE_DIR/guest.save"
+	[ "$_xrc" = 0 ] || { soak_stop "$_b" "vcpu-set during a request: xl save -c exited $_xrc"; return 1; }
+	soak_wait "$_b" || return 1
+	soak_advance "$_b" save-c vcpu-set
+	step "vcpu-set-$VCPUS-$_b" xl vcpu-set "$DOMID" "$VCPUS"
+	step "vcpus-up-$_b" wait_until 30 soak_vcpus_are ||
+		{ soak_stop "$_b" "vcpu-set: vCPU $_less did not come back online within 30 s"; return 1; }
+	soak_fault_result vcpu-set "$_a" "$SOAK_DONE" ok "offline and back between suspends and during a request"
+}
+
+# ---- the plan ----
+
+soak_one() {
+	case $1 in
+	checkpoint) soak_checkpoints "$2" ;;
+	save-restore) soak_save_restore ;;
+	migrate) soak_migrate ;;
+	fault-*) "soak_fault_$(echo "${1#fault-}" | tr - _)" ;;
+	*) soak_stop $((SOAK_DONE + 1)) "unknown soak plan entry '$1'" ;;
+	esac
+}
+
+# The plan comes in on fd 3, so the ops (xl, python) never read it.
+soak_run_plan() {
+	while read -r _kind _count <&3; do
+		[ -z "$_kind" ] && continue
+		if [ "$_kind" = checkpoint ]; then
+			soak_one checkpoint "$_count" || return 1
+			continue
+		fi
+		_i=0
+		while [ "$_i" -lt "${_count:-1}" ]; do
+			soak_one "$_kind" || return 1
+			_i=$((_i + 1))
+		done
+	done 3<<EOF_PLAN
+$SOAK_PLAN
+EOF_PLAN
+}
+
+scenario_soak() {
+	: > "$PVSR_OUT/soak-cycles.tsv"
+	: > "$PVSR_OUT/soak-faults.tsv"
+	create_guest || return 1
+	wait_state ready || return 1
+	mkdir -p "$SAVE_DIR"
+	mark "soak start"
+	soak_run_plan
+	_rc=$?
+	result soak_cycles "$SOAK_DONE"
+	if [ "$_rc" != 0 ]; then
+		mark "soak stopped after cycle $SOAK_DONE"
+		case $(guest_state) in
+		gone | xl-error | *c*) ;;
+		*)
+			step pause xl pause "$DOMID"
+			dump_guest
+			step unpause xl unpause "$DOMID" ;;
+		esac
+		finish_guest
+		return 1
+	fi
+	mark "soak done after cycle $SOAK_DONE"
+	finish_guest
+}

@@ -5,7 +5,8 @@ Offline by default: KTAP and pvsr-report parsers, xl config, job scripts
 (run by /bin/sh with fake xl tools), verdicts and JSON, argument errors.
 --e2e adds test_e2e.py: deliberately broken guests that must make a real
 run under Xen fail (fourteen QEMU runs; each test runs in its own process,
---jobs at a time, a two-host test counting as two). --linux-domu adds
+--jobs at a time, a two-host test counting as two), and test_e2e_soak.py
+(a short scripts/soak that must pass with every count at zero). --linux-domu adds
 test_e2e_linux.py: save-restore, checkpoint and migrate driven with a Linux
 PV domU, evidence about the harness's plumbing only (three more runs; the
 pvsr guest runs those scenarios itself in `make check`).
@@ -96,6 +97,7 @@ def selftest(args):
                                    top_level_dir=TESTS_DIR))
     slow_ids = []
     for wanted, pattern in ((args.e2e, "test_e2e.py"),
+                            (args.e2e, "test_e2e_soak.py"),
                             (args.linux_domu, "test_e2e_linux.py")):
         if wanted:
             slow_ids += list(_test_ids(loader.discover(

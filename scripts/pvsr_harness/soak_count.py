@@ -66,10 +66,10 @@ class Tally:
         self.reports = cyclesmod.Reports()
         self.busy_refusals = set()
         self.final = None      # "# pvsr-guest: ..." line
-        self._lineno = 0
+        # Something failed (cheap to test while following a long soak).
+        self.any_bad = False
 
     def feed(self, line):
-        self._lineno += 1
         body = strip_prefix(line).strip()
         if not body:
             return
@@ -84,6 +84,8 @@ class Tally:
                     self.final = body[2:]
                 else:
                     self.reports.add_line(body)
+                    self.any_bad = self.any_bad or body.startswith("# pvsr-error") \
+                        or bool(self.reports.conflicts)
             if _BUSY in body:
                 # One refusal per cycle it happened in (the line carries no
                 # cycle number: count distinct lines in console order).
@@ -95,11 +97,14 @@ class Tally:
         ok = m.group(1) == "ok"
         num, name = int(m.group(2)), m.group(3)
         directive = (m.group(4) or "").strip()
+        if not ok or directive.upper().startswith("SKIP"):
+            self.any_bad = True
         old = self.results.get(num)
         if old is None:
             self.results[num] = (ok, name, directive)
         elif old[:2] != (ok, name):
             self.conflicts.append(num)
+            self.any_bad = True
             if not ok:
                 self.results[num] = (ok, name, directive)
 

@@ -65,6 +65,9 @@ class SoakRun(Run):
     def prepare(self):
         super().prepare()
         a = self.args
+        stop = os.path.join(self.logs, "soak-stop")
+        if os.path.exists(stop):
+            os.unlink(stop)
         with open(os.path.join(self.logs, "soak.conf"), "w") as f:
             f.write(soak_plan.conf_text(self.plan, a.remus_ms, a.cycle_timeout))
         if a.guest_scenario:
@@ -122,6 +125,7 @@ class SoakRun(Run):
         a = self.args
         console = ConsoleFollower(self.logs)
         last_print = time.monotonic()
+        stop_sent = False
         stall = a.cycle_timeout + HOST_STALL_SLACK_S
         while self.proc.poll() is None:
             time.sleep(1)
@@ -132,6 +136,10 @@ class SoakRun(Run):
                 with self.lock:
                     for line in lines:
                         self.tally.feed(line)
+                    first = self.tally.first_failure() if self.tally.any_bad else None
+                if first and not stop_sent:
+                    stop_sent = True
+                    self.ask_dom0_to_stop(first)
             if now - last_print >= a.progress:
                 last_print = now
                 self.progress_line()
@@ -140,6 +148,19 @@ class SoakRun(Run):
                           "(last phase: %s); stopping QEMU" % (stall, self.phase))
                 self.stop_qemu("soak stalled")
                 return
+
+    def ask_dom0_to_stop(self, first):
+        """The guest failed a check: dom0 stops the soak at its next poll
+        (soak.sh reads /job/soak-stop). The guest's own "failed" state is
+        overwritten by the next cycle's "resumed K" when requests keep
+        coming (remus), so dom0 cannot rely on seeing it."""
+        k, what = first
+        text = "cycle %d: %s" % (k, "; ".join(what))
+        self.note("soak: the guest failed at %s; asking dom0 to stop" % text)
+        tmp = os.path.join(self.logs, ".soak-stop")
+        with open(tmp, "w") as f:
+            f.write("%d %s\n" % (k, text))
+        os.replace(tmp, os.path.join(self.logs, "soak-stop"))
 
     def progress_line(self):
         with self.lock:

@@ -68,11 +68,18 @@ soak_fault_result() {
 	mark "soak fault $_f cycles $_a-$_b $_o"
 }
 
+# The host found a failed check in the guest's console (scripts/soak
+# writes /job/soak-stop: "K what"): the guest's own "failed" state does not
+# last when requests keep coming, the next "resumed K" overwrites it.
+SOAK_HOST_STOP=/job/soak-stop
+
 # Condition for wait_until: the guest finished a cycle after $SOAK_WANT - 1,
-# reported failed, ended, or (if $SOAK_XL is set) that xl process exited.
+# reported failed, ended, the host asked to stop, or (if $SOAK_XL is set)
+# that xl process exited.
 soak_progress() {
 	_k=$(soak_state_k)
 	echo "$_k" > "$PVSR_OUT/soak-state"
+	[ -f "$SOAK_HOST_STOP" ] && return 0
 	[ "$_k" -ge "$SOAK_WANT" ] && return 0
 	[ "$_k" = -1 ] && return 0
 	[ -n "${SOAK_XL:-}" ] && ! kill -0 "$SOAK_XL" 2>/dev/null && return 0
@@ -86,6 +93,7 @@ soak_wait() {
 	rm -f "$PVSR_OUT/guest-end"
 	wait_until "$SOAK_CYCLE_TIMEOUT" soak_progress > /dev/null
 	_k=$(cat "$PVSR_OUT/soak-state")
+	soak_host_stop && return 1
 	[ "$_k" -ge "$1" ] && return 0
 	if [ -f "$PVSR_OUT/guest-end" ]; then
 		soak_stop "$1" "the guest $(cat "$PVSR_OUT/guest-end") before finishing cycle $1"
@@ -97,6 +105,14 @@ soak_wait() {
 		soak_stop "$1" "no 'resumed $1' from the guest within $SOAK_CYCLE_TIMEOUT s (state '$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)')"
 	fi
 	return 1
+}
+
+# The host asked to stop: take its cycle and reason.
+soak_host_stop() {
+	[ -f "$SOAK_HOST_STOP" ] || return 1
+	read -r _hk _hwhy < "$SOAK_HOST_STOP"
+	soak_stop "$_hk" "the host found a failed check: $_hwhy"
+	return 0
 }
 
 # Record every cycle from SOAK_DONE+1 to K as KIND (FAULT).
@@ -195,25 +211,39 @@ soak_in_checks() {
 	[ "$(soak_reported_k)" -gt "$(soak_state_k)" ]
 }
 
-# Stop remus safely: in the checks window if it comes within 10 s, then
-# clear a request it left behind, and resume the guest if it suspended
-# anyway (SIGTERM in the middle of a checkpoint).
+# Condition: no suspend in flight (the guest's last "# control/shutdown:
+# suspend", a request it carried out, has its pvsr-report after it), or
+# the domain is suspended.
+soak_settled() {
+	soak_guest_suspended && return 0
+	tail -c 65536 "$(soak_console)" 2>/dev/null | awk '
+		/^# control\/shutdown: suspend$/ { last = "request" }
+		/^# pvsr-report cycle=/ { last = "report" }
+		END { exit last == "request" }'
+}
+
+# Stop remus safely: in the checks window if it comes within 10 s; then
+# clear a request it left behind, and if the guest had taken one (a
+# suspend in flight), let it finish: resume it cancelled if it ends
+# suspended with no toolstack behind it.
 soak_remus_stop() {
 	wait_until 10 soak_in_checks
+	echo "$(uptime_s) s: stopping xl remus ($1)"
 	SOAK_KILL=$1
 	soak_kill_tree
 	wait "$1"
-	echo "xl remus exited with status $? (killed on purpose)"
+	echo "$(uptime_s) s: xl remus exited with status $? (killed on purpose)"
 	_v=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
 	if [ "$_v" = suspend ]; then
 		echo "clearing the request remus left: control/shutdown '$_v'"
 		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
 	fi
-	# A suspend the guest had acknowledged is over within its park
-	# timeout (10 s): resume it cancelled if it ends suspended.
-	if wait_until 12 soak_guest_suspended; then
-		soak_resume_cancelled
+	wait_until 30 soak_settled || return 1
+	if soak_guest_suspended; then
+		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"
+		soak_resume_cancelled || return 1
 	fi
+	echo "$(uptime_s) s: the guest reported cycles up to $(soak_reported_k)"
 	xl list -v
 }
 
@@ -243,8 +273,10 @@ soak_checkpoints() {
 		[ -z "$SOAK_STOPPED" ] && soak_stop $((SOAK_DONE + 1)) \
 			"xl remus exited (status $_xrc) after cycle $SOAK_DONE: $(tail -n 3 "$_log" | tr '\n' ' ')"
 		_rc=1
-	else
-		step "remus-stop-$_first" soak_remus_stop "$SOAK_XL_PID"
+	elif ! step "remus-stop-$_first" soak_remus_stop "$SOAK_XL_PID"; then
+		[ -z "$SOAK_STOPPED" ] && soak_stop $((SOAK_DONE + 1)) \
+			"stopping xl remus left the guest unsettled (step remus-stop-$_first)"
+		_rc=1
 	fi
 	sed 's/^/  | /' "$_log" >> "$PVSR_OUT/commands.log"
 	printf '# remus from cycle %d: stopped after cycle %d (step count was %d)\n' \
@@ -465,6 +497,7 @@ soak_fault_vcpu_set() {
 # ---- the plan ----
 
 soak_one() {
+	soak_host_stop && return 1
 	case $1 in
 	checkpoint) soak_checkpoints "$2" ;;
 	save-restore) soak_save_restore ;;

@@ -36,8 +36,18 @@ static int fail(struct pvsr_error_detail *detail, enum pvsr_error code,
 	return rc;
 }
 
-/* Channels we bound ourselves: the ones we close and rebind. */
+/* Channels we bound ourselves: the ones we rebind after a real resume. */
 static bool ours(const struct pvsr_evtchn *ch)
+{
+	return ch->kind == PVSR_EVTCHN_VIRQ || ch->kind == PVSR_EVTCHN_IPI ||
+	       ch->kind == PVSR_EVTCHN_UNBOUND;
+}
+
+/*
+ * The ones we close around a suspend. An unbound port stays: the
+ * toolstack may be bound to it and waiting for the suspend right now.
+ */
+static bool closed_around_suspend(const struct pvsr_evtchn *ch)
 {
 	return ch->kind == PVSR_EVTCHN_VIRQ || ch->kind == PVSR_EVTCHN_IPI;
 }
@@ -130,6 +140,13 @@ static long xen_bind(const struct pvsr_evtchn *ch, evtchn_port_t *port,
 		*subop = EVTCHNOP_bind_virq;
 		rc = pvsr_hyp_event_channel_op(EVTCHNOP_bind_virq, &op);
 		*port = op.port;
+	} else if (ch->kind == PVSR_EVTCHN_UNBOUND) {
+		struct evtchn_alloc_unbound op = { .dom = DOMID_SELF,
+						   .remote_dom = ch->remote };
+
+		*subop = EVTCHNOP_alloc_unbound;
+		rc = pvsr_hyp_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+		*port = op.port;
 	} else {
 		struct evtchn_bind_ipi op = { .vcpu = ch->vcpu };
 
@@ -154,8 +171,9 @@ static long xen_bind(const struct pvsr_evtchn *ch, evtchn_port_t *port,
 
 static int bind_new(struct pvsr_evtchn_registry *reg,
 		    enum pvsr_evtchn_kind kind, unsigned int index,
-		    unsigned int vcpu, pvsr_evtchn_handler_t handler,
-		    void *data, struct pvsr_error_detail *detail)
+		    unsigned int vcpu, domid_t remote,
+		    pvsr_evtchn_handler_t handler, void *data,
+		    struct pvsr_error_detail *detail)
 {
 	struct pvsr_evtchn *ch;
 	evtchn_port_t port = PVSR_EVTCHN_NO_PORT;
@@ -174,6 +192,7 @@ static int bind_new(struct pvsr_evtchn_registry *reg,
 	ch->kind = kind;
 	ch->vcpu = vcpu;
 	ch->index = index;
+	ch->remote = remote;
 	ch->handler = handler;
 	ch->data = data;
 	ch->port = PVSR_EVTCHN_NO_PORT;
@@ -191,7 +210,7 @@ int pvsr_evtchn_bind_virq(struct pvsr_evtchn_registry *reg, unsigned int virq,
 			  unsigned int vcpu, pvsr_evtchn_handler_t handler,
 			  void *data, struct pvsr_error_detail *detail)
 {
-	return bind_new(reg, PVSR_EVTCHN_VIRQ, virq, vcpu, handler, data,
+	return bind_new(reg, PVSR_EVTCHN_VIRQ, virq, vcpu, 0, handler, data,
 			detail);
 }
 
@@ -199,7 +218,16 @@ int pvsr_evtchn_bind_ipi(struct pvsr_evtchn_registry *reg, unsigned int ipi,
 			 unsigned int vcpu, pvsr_evtchn_handler_t handler,
 			 void *data, struct pvsr_error_detail *detail)
 {
-	return bind_new(reg, PVSR_EVTCHN_IPI, ipi, vcpu, handler, data, detail);
+	return bind_new(reg, PVSR_EVTCHN_IPI, ipi, vcpu, 0, handler, data,
+			detail);
+}
+
+int pvsr_evtchn_alloc_unbound(struct pvsr_evtchn_registry *reg, unsigned int id,
+			      domid_t remote, pvsr_evtchn_handler_t handler,
+			      void *data, struct pvsr_error_detail *detail)
+{
+	return bind_new(reg, PVSR_EVTCHN_UNBOUND, id, 0, remote, handler, data,
+			detail);
 }
 
 int pvsr_evtchn_add_start_info(struct pvsr_evtchn_registry *reg,
@@ -274,6 +302,12 @@ static bool selected(const struct pvsr_evtchn *ch, bool all, unsigned int vcpu)
 	return ours(ch) && (all || ch->vcpu == vcpu);
 }
 
+static bool selected_to_close(const struct pvsr_evtchn *ch, bool all,
+			      unsigned int vcpu)
+{
+	return closed_around_suspend(ch) && selected(ch, all, vcpu);
+}
+
 /* Close the channels a failed rebind had bound: back to all closed. */
 static void unbind_touched(struct pvsr_evtchn_registry *reg,
 			   const struct touched *t)
@@ -326,7 +360,8 @@ static int close_some(struct pvsr_evtchn_registry *reg, bool all,
 		evtchn_port_t port = ch->port;
 		long rc;
 
-		if (!selected(ch, all, vcpu) || port == PVSR_EVTCHN_NO_PORT)
+		if (!selected_to_close(ch, all, vcpu) ||
+		    port == PVSR_EVTCHN_NO_PORT)
 			continue;
 		rc = xen_close(port);
 		if (rc) {

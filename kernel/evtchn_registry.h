@@ -6,8 +6,10 @@
  * resume every channel is gone, and rebinding hands out new numbers; after
  * a cancelled suspend the channels we did not close still work. So the
  * guest never keeps port numbers: it registers the meaning of each
- * channel (VIRQ n on vCPU v, IPI k on vCPU v, or a channel the toolstack
- * made, like xenstore or the console, whose port comes from start_info)
+ * channel (VIRQ n on vCPU v, IPI k on vCPU v, a port left unbound for
+ * another domain to connect to, like the suspend event channel, or a
+ * channel the toolstack made, like xenstore or the console, whose port
+ * comes from start_info)
  * with its handler, and asks the registry for the current port when it
  * needs one (to send an IPI) or for the handler when an event arrives.
  *
@@ -43,6 +45,13 @@ enum pvsr_evtchn_kind {
 	PVSR_EVTCHN_VIRQ, /* index = VIRQ number */
 	PVSR_EVTCHN_IPI, /* index = the guest's IPI number */
 	PVSR_EVTCHN_START_INFO, /* index = the guest's id (store, console) */
+	/*
+	 * index = the guest's id; a port for domain `remote` to bind to.
+	 * Kept open across a suspend (the toolstack that asked for it may
+	 * be bound to it right now), allocated again after a real resume:
+	 * the guest then tells the other side the new port.
+	 */
+	PVSR_EVTCHN_UNBOUND,
 };
 
 typedef void (*pvsr_evtchn_handler_t)(evtchn_port_t port, void *data);
@@ -51,6 +60,7 @@ struct pvsr_evtchn {
 	enum pvsr_evtchn_kind kind;
 	unsigned int vcpu;
 	unsigned int index;
+	domid_t remote; /* PVSR_EVTCHN_UNBOUND: who may connect */
 	evtchn_port_t port; /* PVSR_EVTCHN_NO_PORT while closed */
 	pvsr_evtchn_handler_t handler;
 	void *data;
@@ -78,6 +88,17 @@ int pvsr_evtchn_bind_ipi(struct pvsr_evtchn_registry *reg, unsigned int ipi,
 			 void *data, struct pvsr_error_detail *detail);
 
 /*
+ * Allocate a port (EVTCHNOP_alloc_unbound) that domain remote may bind
+ * to, unmask it and record it as id. Returns the port or an error, as
+ * pvsr_evtchn_bind_virq(). pvsr_evtchn_close_*() leave it open;
+ * pvsr_evtchn_rebind_*() (vCPU 0's) allocate it again after
+ * pvsr_evtchn_forget_ports(), on a new port.
+ */
+int pvsr_evtchn_alloc_unbound(struct pvsr_evtchn_registry *reg, unsigned int id,
+			      domid_t remote, pvsr_evtchn_handler_t handler,
+			      void *data, struct pvsr_error_detail *detail);
+
+/*
  * Record a channel the toolstack made (its port is in start_info; we do
  * not bind or close it) and unmask it. Called again with the same id after
  * a resume, it moves the entry to the new port. Returns 0 or -PVSR_E_*:
@@ -95,7 +116,8 @@ int pvsr_evtchn_unbind(struct pvsr_evtchn_registry *reg, evtchn_port_t port,
 
 /*
  * EVTCHNOP_close every channel we bound on vCPU vcpu (or on all vCPUs),
- * keeping meaning and handler. start_info channels are not ours and stay.
+ * keeping meaning and handler. start_info channels are not ours and stay;
+ * unbound ports for another domain stay too.
  * On failure: -PVSR_E_EVTCHN_CLOSE with *detail (step TEARDOWN), after
  * rebinding the channels this call had closed, so that the guest keeps
  * running as before (those get new ports).
@@ -113,8 +135,9 @@ int pvsr_evtchn_close_all(struct pvsr_evtchn_registry *reg,
 void pvsr_evtchn_forget_ports(struct pvsr_evtchn_registry *reg);
 
 /*
- * Bind every closed VIRQ/IPI entry of vCPU vcpu (or of all vCPUs) to a
- * new port, unmasked, same meaning and handler. On failure:
+ * Bind every closed VIRQ/IPI/unbound entry of vCPU vcpu (or of all vCPUs;
+ * unbound ports belong to vCPU 0) to a new port, unmasked, same meaning
+ * and handler. On failure:
  * -PVSR_E_REBIND with *detail (step REBIND), after closing again the
  * channels this call had bound (the entries stay registered, closed).
  */

@@ -16,6 +16,7 @@
 #define IPI_RESCHED 1
 #define ID_STORE 0
 #define ID_CONSOLE 1
+#define ID_SUSPEND 2
 #define NR_OURS (NR_VCPUS * 3 + 1)
 #define NR_ALL (NR_OURS + 2)
 
@@ -553,6 +554,61 @@ static void evtchn_rebind_unmask_failure_backs_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvsr_evtchn_count_bound(&c->reg), 2U);
 }
 
+/*
+ * The suspend event channel: a port left unbound for dom0. It stays open
+ * across a cancelled suspend (the toolstack may be bound to it), and
+ * after a real resume vCPU 0's rebind allocates it again, for dom0 again.
+ */
+static void evtchn_unbound_port_across_suspends(struct kunit *test)
+{
+	struct ctx *c = test->priv;
+	struct pvsr_fake *f = pvsr_fake();
+	struct hits suspend = { 0 };
+	int port, again;
+
+	port = pvsr_evtchn_alloc_unbound(&c->reg, ID_SUSPEND, 0, handler,
+					 &suspend, &c->d);
+	KUNIT_ASSERT_GT(test, port, 0);
+	KUNIT_EXPECT_EQ(test, f->port[port].state,
+			(unsigned int)EVTCHNSTAT_unbound);
+	KUNIT_EXPECT_EQ(test, f->port[port].remote_dom, (domid_t)0);
+	KUNIT_EXPECT_FALSE(test, f->port[port].masked);
+	/* Cancelled: still the same open port, nothing to tell dom0. */
+	KUNIT_ASSERT_EQ(test, pvsr_evtchn_close_all(&c->reg, &c->d), 0);
+	KUNIT_EXPECT_EQ(test, f->port[port].state,
+			(unsigned int)EVTCHNSTAT_unbound);
+	f->suspend_result = 1;
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_sched_suspend(f->start_info_mfn), 1L);
+	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_all(&c->reg, &c->d), 0);
+	KUNIT_EXPECT_EQ(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_UNBOUND, 0,
+					    ID_SUSPEND),
+			port);
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_dispatch(&c->reg, port), 0);
+	KUNIT_EXPECT_EQ(test, suspend.count, 1U);
+	/* Real resume: gone with the old domain, allocated again by vCPU 0. */
+	KUNIT_ASSERT_EQ(test, pvsr_evtchn_close_all(&c->reg, &c->d), 0);
+	f->suspend_result = 0;
+	KUNIT_ASSERT_EQ(test, pvsr_hyp_sched_suspend(f->start_info_mfn), 0L);
+	pvsr_evtchn_forget_ports(&c->reg);
+	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_vcpu(&c->reg, 1, &c->d), 0);
+	KUNIT_EXPECT_LT(test,
+			pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_UNBOUND, 0,
+					    ID_SUSPEND),
+			0);
+	KUNIT_ASSERT_EQ(test, pvsr_evtchn_rebind_vcpu(&c->reg, 0, &c->d), 0);
+	again = pvsr_evtchn_port_of(&c->reg, PVSR_EVTCHN_UNBOUND, 0,
+				    ID_SUSPEND);
+	KUNIT_ASSERT_GT(test, again, 0);
+	KUNIT_EXPECT_EQ(test, f->port[again].state,
+			(unsigned int)EVTCHNSTAT_unbound);
+	KUNIT_EXPECT_EQ(test, f->port[again].remote_dom, (domid_t)0);
+	/* Unbinding it closes it in Xen. */
+	KUNIT_EXPECT_EQ(test, pvsr_evtchn_unbind(&c->reg, again, &c->d), 0);
+	KUNIT_EXPECT_EQ(test, f->port[again].state,
+			(unsigned int)EVTCHNSTAT_closed);
+}
+
 static void evtchn_rebind_vcpu_binds_only_that_vcpu(struct kunit *test)
 {
 	struct ctx *c = test->priv;
@@ -723,6 +779,7 @@ static struct kunit_case evtchn_cases[] = {
 	KUNIT_CASE(evtchn_rebind_failure_at_each_port_backs_out),
 	KUNIT_CASE(evtchn_rebind_unmask_failure_backs_out),
 	KUNIT_CASE(evtchn_rebind_vcpu_binds_only_that_vcpu),
+	KUNIT_CASE(evtchn_unbound_port_across_suspends),
 	KUNIT_CASE(evtchn_unbind_forgets_the_channel),
 	KUNIT_CASE(evtchn_start_info_moves_and_conflicts),
 	KUNIT_CASE(evtchn_start_info_first_add_vs_move),

@@ -6,6 +6,7 @@
 #include "test-guest/guest.h"
 #include "test-guest/control.h"
 #include "test-guest/xenstore.h"
+#include "test-guest/suspend_channel.h"
 #include "hypercall/hypercall.h"
 
 /* A commit that keeps losing to other writers is retried next poll. */
@@ -31,6 +32,8 @@ static bool recheck; /* read the node again at the next poll */
 static bool in_check;
 /* The unknown value reported last, so a duplicate event stays quiet. */
 static char last_ignored[CONTROL_VALUE_MAX];
+/* Where the request being served came from (control_request_via()). */
+static const char *request_via = "none";
 
 static bool can_do(enum pvsr_control_request req)
 {
@@ -210,7 +213,29 @@ static void control_check(void)
 	if (pvsr_control_ack(&control, t.req))
 		panic("control/shutdown: '%s' cleared but not acknowledged",
 		      pvsr_control_name(t.req));
+	request_via = "xenstore";
 	act(t.req);
+}
+
+/*
+ * A suspend request on the suspend event channel: the same state machine
+ * as control/shutdown's, so either path refuses while the other runs.
+ */
+static void serve_channel_request(void)
+{
+	if (!control_ops || !control_ops->on_suspend) {
+		console_printf(
+			"# suspend event channel: request, but this guest registered no suspend handler\n");
+		return;
+	}
+	if (pvsr_control_ack(&control, PVSR_CONTROL_SUSPEND)) {
+		console_printf(
+			"# suspend event channel: request while '%s' runs: ignored\n",
+			pvsr_control_name(control.active));
+		return;
+	}
+	request_via = "evtchn";
+	act(PVSR_CONTROL_SUSPEND);
 }
 
 /* Re-entry (a suspend that polls) only asks for another look. */
@@ -253,6 +278,8 @@ int control_init(const struct control_ops *ops)
 
 void control_poll(void)
 {
+	if (suspend_channel_take_request())
+		serve_channel_request();
 	xs_poll_watches();
 	if (recheck && watch_id >= 0 && !pvsr_control_busy(&control))
 		control_check_once();
@@ -263,6 +290,11 @@ void control_done(void)
 	pvsr_control_done(&control);
 	/* A request refused as busy is still in the node. */
 	recheck = true;
+}
+
+const char *control_request_via(void)
+{
+	return request_via;
 }
 
 bool control_watching(void)

@@ -46,6 +46,8 @@ void control_poll(void);
 void control_done(void);
 /* Whether control_init() has set up the watch. */
 bool control_watching(void);
+/* "xenstore" or "evtchn": where the request being served came from. */
+const char *control_request_via(void);
 /* Counters and the active request, for tests and reports. */
 const struct pvsr_control *control_state(void);
 

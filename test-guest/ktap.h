@@ -22,6 +22,9 @@ struct ktap_case {
 };
 
 void ktap_begin(unsigned int planned);
+/* No plan yet: ktap_end_open_ended() prints it after the last result. */
+void ktap_begin_open_ended(void);
+void ktap_end_open_ended(void);
 /* Runs one case and prints "ok N name" or "not ok N name". */
 bool ktap_run(const char *name, ktap_fn run);
 /* Report a case that was run elsewhere (e.g. on another vCPU). */

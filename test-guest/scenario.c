@@ -6,10 +6,14 @@
  *   boot          the boot checks, then power off;
  *   save-restore  the boot checks, "ready", then per xl save/restore:
  *   checkpoint    pvsr_suspend() and the resume checks (resume_<k>_*),
- *   migrate       "resumed <k>"; power off when the harness asks.
+ *   migrate       "resumed <k>"; power off when the harness asks;
+ *   remus         the same for xl remus checkpoints (each one cancelled);
+ *   soak          any mix of the above, each cycle judged on its own.
  *
- * The plan is known up front (pvsr.cycles= on the command line), so a
- * guest that stops early shows up as missing results, never as a pass.
+ * With pvsr.cycles=K the plan is known up front, so a guest that stops
+ * early shows up as missing results, never as a pass. pvsr.cycles=0 is an
+ * open-ended run (a soak, a remus window): the plan is printed last, at
+ * power-off, and a log without it is incomplete.
  */
 #include "test-guest/guest.h"
 #include "test-guest/scenario.h"
@@ -22,6 +26,8 @@
 #include "test-guest/workload.h"
 #include "test-guest/suspend_window.h"
 #include "test-guest/user_task.h"
+#include "test-guest/downtime.h"
+#include "test-guest/suspend_channel.h"
 
 /* Everything the boot scenario checks, in order. */
 static const struct ktap_case *const boot_tables[] = {
@@ -38,6 +44,8 @@ static const struct scenario scenarios[] = {
 	{ "save-restore", 0 },
 	{ "checkpoint", 1 },
 	{ "migrate", 0 },
+	{ "remus", 1 },
+	{ "soak", -1 },
 	/* Any return: the harness checks each cycle's (moves, checkpoints). */
 	{ "two-host", -1 },
 };
@@ -94,6 +102,7 @@ static const struct scenario *find_scenario(void)
 /* The suspend scenarios' state, driven from vCPU 0's main loop. */
 static bool suspend_requested;
 static unsigned int cycles_done;
+static bool open_ended; /* pvsr.cycles=0: the plan comes last */
 
 static void on_suspend(void)
 {
@@ -138,6 +147,8 @@ static void final_report(void)
 		ktap_run("offline_vcpus_come_up", offline_vcpus_come_up);
 	ktap_diag("pvsr-guest: %u suspend cycles, %u of %u tests failed",
 		  cycles_done, ktap_failures(), ktap_reported());
+	if (open_ended)
+		ktap_end_open_ended();
 }
 
 static const struct control_ops scenario_control = {
@@ -169,6 +180,9 @@ static void run_one_cycle(const struct scenario *sc)
 	ctx.report = &report;
 	control_done();
 	guest_print_report(cycles_done, ctx.rc, &report);
+	console_printf("# pvsr-request cycle=%u via=%s\n", cycles_done,
+		       control_request_via());
+	downtime_print(cycles_done);
 	guest_print_trace(cycles_done);
 	failed = resume_check_run(&ctx);
 	snprintf(state, sizeof(state), "resumed %u", cycles_done);
@@ -209,10 +223,19 @@ void scenario_main(void)
 		run_boot_checks();
 		return;
 	}
-	ktap_begin(boot_count() + cycles * resume_check_count() +
-		   final_count());
+	open_ended = cycles == 0;
+	if (open_ended)
+		ktap_begin_open_ended();
+	else
+		ktap_begin(boot_count() + cycles * resume_check_count() +
+			   final_count());
 	run_boot_checks();
 	guest_trace_init();
+	/* First, so that its stamps hug the quiesced window. */
+	rc = pvsr_hook_register(&guest_pvsr, &downtime_hook);
+	if (rc)
+		panic("registering the downtime hook failed: %s",
+		      pvsr_strerror(-rc));
 	rc = pvsr_hook_register(&guest_pvsr, &xs_pvsr_hook);
 	if (rc)
 		panic("registering the xenstore hook failed: %s",
@@ -220,6 +243,9 @@ void scenario_main(void)
 	rc = control_init(&scenario_control);
 	if (rc)
 		panic("watching control/shutdown failed: %s", xs_strerror(rc));
+	if (suspend_channel_init())
+		ktap_diag(
+			"no suspend event channel: requests come through control/shutdown only");
 	publish(ktap_failures() ? "failed" : "ready");
 	serve_requests(sc);
 }

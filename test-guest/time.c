@@ -117,19 +117,31 @@ void time_resync_after_resume(void)
 			 __ATOMIC_RELEASE);
 }
 
-uint64_t time_wallclock_sec(void)
+/* Xen's wall clock at system time 0, in ns since the epoch. */
+static uint64_t wallclock_base_ns(void)
 {
 	const struct shared_info *s = guest_shared_info;
 	uint32_t version;
-	uint64_t sec;
+	uint64_t sec, nsec;
 
 	do {
 		version = __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE);
 		sec = s->wc_sec | ((uint64_t)s->xen_wc_sec_hi << 32);
+		nsec = s->wc_nsec;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((version & 1) ||
 		 version != __atomic_load_n(&s->wc_version, __ATOMIC_ACQUIRE));
-	return sec + time_raw_ns() / 1000000000ULL;
+	return sec * NSEC_PER_SEC + nsec;
+}
+
+uint64_t time_wallclock_ns(void)
+{
+	return wallclock_base_ns() + time_raw_ns();
+}
+
+uint64_t time_wallclock_sec(void)
+{
+	return time_wallclock_ns() / NSEC_PER_SEC;
 }
 
 long timer_arm_in(uint64_t delta_ns)

@@ -13,8 +13,9 @@ uint64_t xen_system_time_ns(const struct vcpu_time_info *t);
 uint64_t time_now_ns(void);
 /* This host's Xen system time as seen by the calling vCPU. */
 uint64_t time_raw_ns(void);
-/* Seconds since the epoch, from shared_info's wall clock. */
+/* Seconds (ns) since the epoch, from shared_info's wall clock. */
 uint64_t time_wallclock_sec(void);
+uint64_t time_wallclock_ns(void);
 /* After a resume: keep time_now_ns() continuous on the new host. */
 void time_resync_after_resume(void);
 /* One-shot timer on the calling vCPU (VIRQ_TIMER fires). */

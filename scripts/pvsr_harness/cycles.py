@@ -39,11 +39,12 @@ OUTCOMES = {0: "not involved", 1: "parked", 2: "rebuilt", 3: "restarted",
             4: "never parked", 5: "park failed"}
 EXPECTED_OUTCOME = {0: 2, 1: 3}
 
-_LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error)\s+(.*)$")
+_LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error|request|downtime)\s+(.*)$")
 _KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
 _REPORT_KEYS = ("cycle", "rc", "called", "return") + PHASES + ("vcpus",)
 _VCPU_KEYS = ("cycle", "vcpu", "outcome", "deferred", "park", "resume")
 _ERROR_INTS = ("cycle", "vcpu", "hypercall", "subop", "xen_errno", "port")
+_DOWNTIME_KEYS = ("cycle", "wall_park_ns", "wall_release_ns")
 
 
 def _fields(body):
@@ -71,10 +72,13 @@ def _ints(fields, keys):
 
 
 class Reports:
-    """Every pvsr-report/-vcpu/-error line of one run, by cycle."""
+    """Every pvsr-report/-vcpu/-error/-request/-downtime line of one run,
+    by cycle."""
 
     def __init__(self):
         self.report = {}      # cycle -> {key: int}
+        self.request = {}     # cycle -> "evtchn" or "xenstore"
+        self.downtime = {}    # cycle -> {"wall_park_ns", "wall_release_ns"}
         self.vcpu = {}        # cycle -> {vcpu: {"outcome", "park_ns", "resume_ns"}}
         self.error = {}       # cycle -> {key: str or int}
         self.incomplete = {}  # cycle (or None if unreadable) -> [line]
@@ -102,6 +106,18 @@ class Reports:
             cycle = int(f.get("cycle", ""))
         except ValueError:
             self.incomplete.setdefault(None, []).append(line.strip())
+            return
+        if kind == "request":
+            self._put(self.request, cycle, None, f.get("via", "?"),
+                      "pvsr-request")
+            return
+        if kind == "downtime":
+            v = _ints(f, _DOWNTIME_KEYS)
+            if v is None:
+                self.incomplete.setdefault(cycle, []).append(line.strip())
+                return
+            del v["cycle"]
+            self._put(self.downtime, cycle, None, v, "pvsr-downtime")
             return
         if kind == "report":
             v = _ints(f, _REPORT_KEYS)
@@ -165,6 +181,16 @@ def guest_json(reports, k):
          "vcpus": [reports.vcpu[k][v] for v in sorted(reports.vcpu.get(k, {}))]}
     if k in reports.error:
         g["error"] = reports.error[k]
+    if k in reports.request:
+        g["request_via"] = reports.request[k]
+    d = reports.downtime.get(k)
+    if d:
+        g["wall_park_ns"] = d["wall_park_ns"]
+        g["wall_release_ns"] = d["wall_release_ns"]
+        # The guest's work did not run in between (wall clock; a release
+        # stamp of 0 means the suspend backed out before the complete hooks).
+        g["downtime_ns"] = (d["wall_release_ns"] - d["wall_park_ns"]
+                            if d["wall_release_ns"] else None)
     return g
 
 
@@ -179,18 +205,48 @@ def cycles_json(scenario, ncycles, reports, steps):
             for k in range(1, ncycles + 1)]
 
 
+def guest_arg_int(guest_args, key, default):
+    """The value of the first KEY=N guest argument (the guest reads its
+    command line the same way), or default."""
+    for word in guest_args or ():
+        k, sep, val = word.partition("=")
+        if k == key and sep:
+            try:
+                return int(val, 0)
+            except ValueError:
+                return default
+    return default
+
+
 def offline_vcpus(guest_args):
     """N from a pvsr.offline=N guest argument: the guest leaves its last N
     vCPUs down, out of every suspend."""
-    n = 0
-    for word in guest_args or ():
-        key, sep, val = word.partition("=")
-        if key == "pvsr.offline" and sep:
-            try:
-                n = int(val, 0)
-            except ValueError:
-                pass
-    return n
+    return guest_arg_int(guest_args, "pvsr.offline", 0)
+
+
+def suspend_channel_on(guest_args):
+    """The guest offers the suspend event channel unless told
+    pvsr.suspend_evtchn=0."""
+    return guest_arg_int(guest_args, "pvsr.suspend_evtchn", 1) != 0
+
+
+def request_problems(ncycles, reports, channel):
+    """Each cycle's suspend request must have come the way the guest
+    offered: on the suspend event channel if it has one (libxl then never
+    writes control/shutdown), else through xenstore."""
+    want = "evtchn" if channel else "xenstore"
+    out = []
+    for k in range(1, ncycles + 1):
+        if k not in reports.report:
+            continue
+        via = reports.request.get(k)
+        if via is None:
+            out.append("cycle %d: the guest printed no pvsr-request line" % k)
+        elif via != want:
+            out.append("cycle %d: the suspend request came through %s, not %s "
+                       "(suspend event channel %s)"
+                       % (k, via, want, "on" if channel else "off"))
+    return out
 
 
 def problems(scenario, ncycles, vcpus, reports, offline=0, want_return=None):

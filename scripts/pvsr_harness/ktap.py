@@ -8,6 +8,9 @@ be split over guest-NAME.log and guest-NAME--incoming.log). Strict about
 outcome: no plan, fewer results than planned, conflicting results for one
 test number, a "Bail out!", or a test marked "not ok" all fail the result.
 
+A plan may come last (TAP allows it; the test guest's open-ended runs print
+theirs at power-off, so a log cut off before it is incomplete).
+
 Results are keyed by test number (one flat KTAP document per guest life: a
 repeated header with the same plan is a duplicate, not a new document).
 Subtests (indented by 4 spaces per level, or 2) are attached to the next

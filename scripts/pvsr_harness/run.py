@@ -545,6 +545,10 @@ class Run:
             for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports,
                                         cyclesmod.offline_vcpus(a.guest_arg)):
                 self.fail(p)
+            for p in cyclesmod.request_problems(
+                    a.cycles if a.scenario in cyclesmod.OPS else 0, self.reports,
+                    cyclesmod.suspend_channel_on(a.guest_arg)):
+                self.fail(p)
         self.control_bogus = self.judge_control_bogus()
 
         # Copies with obvious names at the top of the logs folder.
@@ -626,7 +630,9 @@ class Run:
         self.note("xenstore snoop: %d line(s) for domain(s) %s in %s" % (
             self.xs_snoop["lines"], ",".join(map(str, domids)),
             rel(self.xs_snoop["file"])))
-        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles):
+        for p in snoopmod.problems(self.xs_snoop, self.args.scenario, self.args.cycles,
+                                   channel=cyclesmod.suspend_channel_on(
+                                       self.args.guest_arg)):
             self.fail(p)
 
     def build_backtrace(self):

@@ -28,6 +28,8 @@ import re
 _LINE = re.compile(r"^\[(\d{8}T[\d:.]+Z)[^\]]*\]\s+([AD]\d+)(?:\.(\d+))?\s+"
                    r"(w notfired|w event|t start|t end|reset watches|is introduced|"
                    r"[a-z]+)\s*(.*)$")
+# The suspend event channel's key (test-guest/suspend_channel.h).
+CHANNEL_KEY = "device/suspend/event-channel"
 # Operations whose payload is "path value".
 _WITH_VALUE = ("write",)
 OPTIONS = {
@@ -151,7 +153,24 @@ def snoop(logdir, domids, out_path):
                  "value": r.get("value"), "tx": r["tx"]}
                 for r in recs if _is_control(r) and r["op"] == "write"],
             "watch_events": sum(1 for r in recs if r["op"] == "w event"),
+            "suspend_channel": channel_use(recs, domids),
             "cycles": per_cycle(recs, domids)}
+
+
+def _is_channel_key(r):
+    p = r.get("path") or ""
+    return p == CHANNEL_KEY or p.endswith("/" + CHANNEL_KEY)
+
+
+def channel_use(recs, domids):
+    """The suspend event channel's key: the guest's writes of its port and
+    dom0's reads of it (libxl reads it once per save or migration)."""
+    guest = {"D%d" % d for d in domids}
+    return {"guest_writes": [r.get("value") for r in recs
+                             if r["conn"] in guest and r["op"] == "write"
+                             and _is_channel_key(r)],
+            "dom0_reads": sum(1 for r in recs if r["conn"] not in guest
+                              and r["op"] == "read" and _is_channel_key(r))}
 
 
 def _is_control(r):
@@ -185,12 +204,37 @@ def per_cycle(recs, domids):
     return out
 
 
-def problems(summary, scenario, cycles):
-    """What the snoop must show for a suspend scenario: each cycle's
-    request, the guest's acknowledgement and watch events, and after a
-    real resume (restore, migrate) the watches registered again."""
+def channel_problems(summary, scenario, cycles):
+    """With the suspend event channel, xenstore carries no suspend request:
+    the toolstack reads the key each cycle and signals on the channel, and
+    the guest publishes its port at boot and after every real resume."""
+    out = []
+    got = summary["cycles"]
+    use = summary["suspend_channel"]
+    if got:
+        out.append("xenstore snoop: %d control/shutdown 'suspend' request(s) from "
+                   "dom0 although the guest has a suspend event channel"
+                   % len(got))
+    if use["dom0_reads"] < cycles:
+        out.append("xenstore snoop: dom0 read %s %d time(s) for %d cycle(s)"
+                   % (CHANNEL_KEY, use["dom0_reads"], cycles))
+    want = 1 + (cycles if scenario != "checkpoint" else 0)
+    if len(use["guest_writes"]) < want:
+        out.append("xenstore snoop: the guest wrote %s %d time(s), want %d (at "
+                   "boot and after each real resume)"
+                   % (CHANNEL_KEY, len(use["guest_writes"]), want))
+    return out
+
+
+def problems(summary, scenario, cycles, channel=False):
+    """What the snoop must show for a suspend scenario. Without the
+    suspend event channel: each cycle's request, the guest's
+    acknowledgement and watch events, and after a real resume (restore,
+    migrate) the watches registered again. With it: channel_problems()."""
     if scenario not in ("save-restore", "checkpoint", "migrate"):
         return []
+    if channel:
+        return channel_problems(summary, scenario, cycles)
     out = []
     got = summary["cycles"]
     if len(got) < cycles:

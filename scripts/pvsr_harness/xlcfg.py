@@ -20,9 +20,16 @@ on_crash = "preserve"
 SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "soak")
 
 
+# Scenarios whose number of suspends is not known up front: the guest runs
+# open-ended (pvsr.cycles=0, its KTAP plan printed last, at power-off).
+OPEN_ENDED = ("remus", "soak")
+
+
 def guest_cmdline(scenario, cycles, extra_args=(), vcpus=None):
     """Guest command line: scenario parameters as pvsr.KEY=VALUE words.
     pvsr.vcpus lets the guest check it got the vCPUs the harness asked for."""
+    if scenario in OPEN_ENDED:
+        cycles = 0
     words = ["pvsr.scenario=%s" % scenario, "pvsr.cycles=%d" % cycles]
     if vcpus is not None:
         words.append("pvsr.vcpus=%d" % vcpus)

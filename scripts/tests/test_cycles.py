@@ -142,6 +142,46 @@ class JsonTest(unittest.TestCase):
                                            "toolstack_s": None, "guest": g}))
 
 
+    def test_request_path_and_downtime(self):
+        text = line(ret=1) + (
+            "# pvsr-request cycle=1 via=evtchn\n"
+            "# pvsr-downtime cycle=1 wall_park_ns=1764659000123456789 "
+            "wall_release_ns=1764659000456789012\n") + line(cycle=2, ret=1) + (
+            "# pvsr-request cycle=2 via=xenstore\n"
+            "# pvsr-downtime cycle=2 wall_park_ns=1764659001000000000 "
+            "wall_release_ns=0\n")
+        cs = cycles.cycles_json("checkpoint", 2, cycles.parse(text), [])
+        g1, g2 = cs[0]["guest"], cs[1]["guest"]
+        self.assertEqual(g1["request_via"], "evtchn")
+        self.assertEqual(g1["downtime_ns"], 333332223)
+        self.assertEqual(g2["request_via"], "xenstore")
+        # Backed out before the complete hooks: no release, no downtime.
+        self.assertIsNone(g2["downtime_ns"])
+
+    def test_request_path_verdict(self):
+        text = line(ret=1) + "# pvsr-request cycle=1 via=evtchn\n" + \
+            line(cycle=2, ret=1) + "# pvsr-request cycle=2 via=xenstore\n" + \
+            line(cycle=3, ret=1)
+        r = cycles.parse(text)
+        on = cycles.request_problems(3, r, channel=True)
+        self.assertEqual(len(on), 2, on)
+        self.assertIn("cycle 2: the suspend request came through xenstore, not "
+                      "evtchn", on[0])
+        self.assertIn("cycle 3: the guest printed no pvsr-request line", on[1])
+        off = cycles.request_problems(2, r, channel=False)
+        self.assertEqual(len(off), 1, off)
+        self.assertIn("cycle 1: the suspend request came through evtchn", off[0])
+        self.assertTrue(cycles.suspend_channel_on([]))
+        self.assertTrue(cycles.suspend_channel_on(["pvsr.trace=1"]))
+        self.assertFalse(cycles.suspend_channel_on(["pvsr.suspend_evtchn=0"]))
+        self.assertEqual(cycles.offline_vcpus(["pvsr.offline=2"]), 2)
+
+    def test_cut_downtime_line_is_incomplete(self):
+        r = cycles.parse("# pvsr-downtime cycle=3 wall_park_ns=12\n")
+        self.assertIn(3, r.incomplete)
+        self.assertNotIn(3, r.downtime)
+
+
 class VerdictTest(unittest.TestCase):
     def probs(self, text, scenario="save-restore", n=1, vcpus=2):
         return cycles.problems(scenario, n, vcpus, cycles.parse(text))

@@ -74,6 +74,20 @@ class KtapTest(unittest.TestCase):
         r = ktap.parse("KTAP version 1\nok 1 a\nok 2 b\n1..2\n")
         self.assertTrue(r.ok, r.problems())
 
+    def test_open_ended_guest_run(self):
+        # What the test guest prints with pvsr.cycles=0 (a soak): no plan
+        # until power-off. Cut off before it, the run is incomplete.
+        body = ("KTAP version 1\n# open-ended: the plan comes last\n"
+                "ok 1 boot_a\nok 2 resume_1_return\nok 3 resume_2_return\n")
+        cut = ktap.parse(body)
+        self.assertFalse(cut.ok)
+        self.assertTrue(any("plan" in p for p in cut.problems()))
+        done = ktap.parse(body + "# pvsr-guest: 2 suspend cycles, 0 of 3 "
+                          "tests failed\n1..3\n")
+        self.assertTrue(done.ok, done.problems())
+        short = ktap.parse(body + "1..4\n")
+        self.assertFalse(short.ok)
+
     def test_duplicates_after_migration(self):
         # The last line of the source appears again in the --incoming log.
         main = "KTAP version 1\n1..3\nok 1 a\nok 2 b\n"

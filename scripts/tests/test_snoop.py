@@ -74,6 +74,38 @@ class SnoopTest(unittest.TestCase):
         # a checkpoint keeps its watches: none registered again is right
         self.assertEqual(len(snoop.problems(s, "checkpoint", 1)), 2)
 
+    def test_suspend_channel(self):
+        # A real 2-cycle save-restore with the suspend event channel
+        # (domains 1, 2, 3): libxl reads the key, never writes "suspend".
+        log = """\
+[20261202T07:13:18.495Z]  A6.1         write     /local/domain/1/device/suspend/event-channel 
+[20261202T07:13:22.935Z]  D1           write     device/suspend/event-channel 19
+[20261202T07:13:29.062Z]  A18          read      /local/domain/1/device/suspend/event-channel 
+[20261202T07:13:34.068Z]  A19.1        write     /local/domain/2/device/suspend/event-channel 
+[20261202T07:13:35.506Z]  D2           write     device/suspend/event-channel 7
+[20261202T07:13:40.747Z]  A24          read      /local/domain/2/device/suspend/event-channel 
+[20261202T07:13:45.746Z]  D3           write     device/suspend/event-channel 7
+"""
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "xenstored-access.log"), "w") as f:
+                f.write(log)
+            s = snoop.snoop(d, [1, 2, 3], os.path.join(d, "out"))
+            with open(os.path.join(d, "xenstored-access.log"), "a") as f:
+                f.write(LOG.replace("/5/", "/3/").replace("D5", "D3"))
+            mixed = snoop.snoop(d, [1, 2, 3], os.path.join(d, "out"))
+        self.assertEqual(s["suspend_channel"],
+                         {"guest_writes": ["19", "7", "7"], "dom0_reads": 2})
+        self.assertEqual(snoop.problems(s, "save-restore", 2, channel=True), [])
+        # Without the channel the same log lacks every xenstore request.
+        self.assertEqual(len(snoop.problems(s, "save-restore", 2)), 1)
+        # A third cycle needs a third read and a fourth port.
+        p = snoop.problems(s, "save-restore", 3, channel=True)
+        self.assertEqual(len(p), 2, p)
+        # A dom0 'suspend' write while the guest offered the channel fails.
+        p = snoop.problems(mixed, "save-restore", 2, channel=True)
+        self.assertEqual(len(p), 1, p)
+        self.assertIn("although the guest has a suspend event channel", p[0])
+
     def test_no_log_is_an_error(self):
         with tempfile.TemporaryDirectory() as d:
             with self.assertRaises(ValueError):

@@ -208,18 +208,27 @@ soak_kill_tree() {
 # "resumed K" (its checks run; it takes no request in that window), so
 # remus can be stopped without cutting a suspend in half.
 soak_in_checks() {
-	[ "$(soak_reported_k)" -gt "$(soak_state_k)" ]
+	_sk=$(soak_state_k)
+	[ "$_sk" -ge 0 ] && [ "$(soak_reported_k)" -gt "$_sk" ]
 }
 
-# Condition: no suspend in flight (the guest's last "# control/shutdown:
-# suspend", a request it carried out, has its pvsr-report after it), or
-# the domain is suspended.
+# Condition: nothing in flight for a few polls in a row: the guest's last
+# carried-out request ("# control/shutdown: suspend", printed for requests
+# on the suspend event channel too) has its pvsr-report after it, and the
+# guest finished that cycle's checks ("resumed K"), so a request that was
+# still pending on the event channel (dom0 cannot take that back) would
+# have been taken by now. Or the domain is suspended.
 soak_settled() {
 	soak_guest_suspended && return 0
-	tail -c 65536 "$(soak_console)" 2>/dev/null | awk '
+	if ! tail -c 65536 "$(soak_console)" 2>/dev/null | awk '
 		/^# control\/shutdown: suspend$/ { last = "request" }
 		/^# pvsr-report cycle=/ { last = "report" }
-		END { exit last == "request" }'
+		END { exit last == "request" }' || soak_in_checks; then
+		SOAK_QUIET=0
+		return 1
+	fi
+	SOAK_QUIET=$((SOAK_QUIET + 1))
+	[ "$SOAK_QUIET" -ge 5 ]
 }
 
 # Stop remus safely: in the checks window if it comes within 10 s; then
@@ -238,6 +247,7 @@ soak_remus_stop() {
 		echo "clearing the request remus left: control/shutdown '$_v'"
 		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
 	fi
+	SOAK_QUIET=0
 	wait_until 30 soak_settled || return 1
 	if soak_guest_suspended; then
 		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"

@@ -26,7 +26,9 @@ SOAK_STOPPED=
 SOAK_REMUS_MS=100
 SOAK_CYCLE_TIMEOUT=120
 SOAK_PLAN="checkpoint ${CYCLES:-1}"
-[ -f /job/soak.conf ] && . /job/soak.conf
+# The job folder (/job in dom0): where job.sh, which sources this, lives.
+SOAK_JOB=$(dirname "$0")
+[ -f "$SOAK_JOB/soak.conf" ] && . "$SOAK_JOB/soak.conf"
 
 soak_console() {
 	echo "$PVSR_OUT/console/guest-$GUEST_NAME.log"
@@ -71,7 +73,7 @@ soak_fault_result() {
 # The host found a failed check in the guest's console (scripts/soak
 # writes /job/soak-stop: "K what"): the guest's own "failed" state does not
 # last when requests keep coming, the next "resumed K" overwrites it.
-SOAK_HOST_STOP=/job/soak-stop
+SOAK_HOST_STOP=$SOAK_JOB/soak-stop
 
 # Condition for wait_until: the guest finished a cycle after $SOAK_WANT - 1,
 # reported failed, ended, the host asked to stop, or (if $SOAK_XL is set)
@@ -149,7 +151,7 @@ soak_save_restore() {
 
 soak_migrate() {
 	_k=$((SOAK_DONE + 1))
-	step "migrate-$_k" xl migrate -s /job/migrate-transport.sh \
+	step "migrate-$_k" xl migrate -s "$SOAK_JOB/migrate-transport.sh" \
 		"$GUEST_NAME" localhost ||
 		{ soak_stop "$_k" "xl migrate failed (step migrate-$_k)"; return 1; }
 	set_domid || { soak_stop "$_k" "no domain id after migration $_k"; return 1; }
@@ -434,7 +436,7 @@ soak_fault_pause() {
 # resumes the guest cancelled (return 1 in a guest that expected a save).
 soak_fault_toolstack_fail() {
 	_a=$((SOAK_DONE + 1))
-	_bad=/job/out/soak-fail.save
+	_bad=$PVSR_OUT/soak-fail.save
 	if step "save-fails-$_a" xl save "$GUEST_NAME" "$_bad"; then
 		rm -f "$_bad"
 		soak_fault_result toolstack-fail "$_a" "$_a" failed "xl save onto 9p succeeded"

@@ -30,8 +30,11 @@ SOAK_PLAN="checkpoint ${CYCLES:-1}"
 SOAK_JOB=$(dirname "$0")
 [ -f "$SOAK_JOB/soak.conf" ] && . "$SOAK_JOB/soak.conf"
 
+# The guest's console log being written now: after a live migration
+# xenconsoled goes on writing guest-NAME--incoming.log (the domain's name
+# while it arrived), after a restore guest-NAME.log again.
 soak_console() {
-	echo "$PVSR_OUT/console/guest-$GUEST_NAME.log"
+	ls -t "$PVSR_OUT/console/guest-$GUEST_NAME"*.log 2>/dev/null | head -n 1
 }
 
 # The guest's data/pvsr/state as a number: K for "resumed K", 0 for
@@ -326,7 +329,8 @@ soak_fault_back_to_back() {
 }
 
 soak_busy_refusals() {
-	grep -c "'suspend' while 'suspend' runs: later" "$(soak_console)" 2>/dev/null
+	cat "$PVSR_OUT/console/guest-$GUEST_NAME"*.log 2>/dev/null |
+		grep -c "'suspend' while 'suspend' runs: later"
 }
 
 # A second control/shutdown=suspend while the guest is suspended (xl save

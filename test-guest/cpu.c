@@ -9,6 +9,7 @@
 #include "test-guest/workload.h"
 #include "test-guest/suspend.h"
 #include "test-guest/suspend_window.h"
+#include "test-guest/hotplug.h"
 #include "hypercall/hypercall.h"
 
 static void on_timer(evtchn_port_t port, void *data)
@@ -53,6 +54,8 @@ void cpu_idle_loop(void)
 {
 	workload_cpu_start();
 	for (;;) {
+		if (__atomic_load_n(&this_cpu()->want_down, __ATOMIC_ACQUIRE))
+			hotplug_play_dead();
 		window_cpu_step();
 		/* Block unmasks events and sleeps, atomically. */
 		events_disable_local();

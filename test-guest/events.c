@@ -100,6 +100,31 @@ void events_bind_ipi(enum guest_ipi ipi, unsigned int cpu,
 		bind_failed("IPI", ipi, cpu, rc, &d);
 }
 
+/* Forget one meaning of cpu's, closing its port if it has one. */
+static void unbind_one(enum pvsr_evtchn_kind kind, unsigned int index,
+		       unsigned int cpu)
+{
+	struct pvsr_error_detail d = { 0 };
+	int port = pvsr_evtchn_port_of(&guest_evtchns, kind, cpu, index);
+	int rc;
+
+	if (port < 0)
+		return;
+	rc = pvsr_evtchn_unbind(&guest_evtchns, port, &d);
+	if (rc)
+		panic("unbinding port %d of vCPU %u failed: %s (Xen %ld)", port,
+		      cpu, pvsr_strerror(-rc), d.xen_errno);
+}
+
+void events_unbind_cpu(unsigned int cpu)
+{
+	unsigned int ipi;
+
+	unbind_one(PVSR_EVTCHN_VIRQ, VIRQ_TIMER, cpu);
+	for (ipi = 0; ipi < GUEST_NR_IPIS; ipi++)
+		unbind_one(PVSR_EVTCHN_IPI, ipi, cpu);
+}
+
 void events_send_ipi(unsigned int cpu, enum guest_ipi ipi)
 {
 	/* Not bound yet (boot) or closed (suspend): the doorbell is lost. */

@@ -17,6 +17,11 @@ void events_bind_virq(unsigned int virq, unsigned int cpu,
 		      pvsr_evtchn_handler_t fn, void *data);
 void events_bind_ipi(enum guest_ipi ipi, unsigned int cpu,
 		     pvsr_evtchn_handler_t fn, void *data);
+/*
+ * Close and forget every channel cpu_local_setup() bound for cpu (a vCPU
+ * going offline): its next bring-up binds them afresh.
+ */
+void events_unbind_cpu(unsigned int cpu);
 /* Ring vCPU cpu's doorbell ipi; lost if it is not bound right now. */
 void events_send_ipi(unsigned int cpu, enum guest_ipi ipi);
 void events_send(evtchn_port_t port);

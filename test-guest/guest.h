@@ -33,6 +33,9 @@ struct guest_cpu {
 	unsigned long parks_done;
 	unsigned long parks_deferred;
 	bool parked_from_user;
+	/* Hotplug (hotplug.c): asked to go down; the domain it went down in. */
+	bool want_down;
+	unsigned long down_generation;
 };
 
 extern start_info_t *guest_start_info;

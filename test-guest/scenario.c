@@ -8,7 +8,8 @@
  *   checkpoint    pvsr_suspend() and the resume checks (resume_<k>_*),
  *   migrate       "resumed <k>"; power off when the harness asks;
  *   remus         the same for xl remus checkpoints (each one cancelled);
- *   soak          any mix of the above, each cycle judged on its own.
+ *   soak          any mix of the above, each cycle judged on its own;
+ *   hotplug       the same, with vCPUs taken down and up by xl vcpu-set.
  *
  * With pvsr.cycles=K the plan is known up front, so a guest that stops
  * early shows up as missing results, never as a pass. pvsr.cycles=0 is an
@@ -28,6 +29,7 @@
 #include "test-guest/user_task.h"
 #include "test-guest/downtime.h"
 #include "test-guest/suspend_channel.h"
+#include "test-guest/hotplug.h"
 
 /* Everything the boot scenario checks, in order. */
 static const struct ktap_case *const boot_tables[] = {
@@ -46,6 +48,7 @@ static const struct scenario scenarios[] = {
 	{ "migrate", 0 },
 	{ "remus", 1 },
 	{ "soak", -1 },
+	{ "hotplug", -1 },
 	/* Any return: the harness checks each cycle's (moves, checkpoints). */
 	{ "two-host", -1 },
 };
@@ -121,7 +124,8 @@ static void offline_vcpus_come_up(struct ktap_ctx *ctx)
 	uint64_t deadline;
 
 	for (cpu = guest_nr_online; cpu < guest_nr_vcpus; cpu++) {
-		smp_bring_up(cpu);
+		if (!__atomic_load_n(&guest_cpus[cpu].online, __ATOMIC_ACQUIRE))
+			hotplug_cpu_up(cpu);
 		deadline = time_now_ns() + 20 * NSEC_PER_SEC;
 		do {
 			workload_snapshot(cpu, &s);
@@ -136,6 +140,11 @@ static void offline_vcpus_come_up(struct ktap_ctx *ctx)
 	}
 }
 
+unsigned int scenario_cycles_done(void)
+{
+	return __atomic_load_n(&cycles_done, __ATOMIC_ACQUIRE);
+}
+
 static unsigned int final_count(void)
 {
 	return guest_nr_online < guest_nr_vcpus;
@@ -145,6 +154,9 @@ static void final_report(void)
 {
 	if (final_count())
 		ktap_run("offline_vcpus_come_up", offline_vcpus_come_up);
+	ktap_diag(
+		"pvsr-guest: %u vCPU(s) taken down and %u brought up by the toolstack, %u request(s) refused",
+		hotplug_downs(), hotplug_ups(), hotplug_refused());
 	ktap_diag("pvsr-guest: %u suspend cycles, %u of %u tests failed",
 		  cycles_done, ktap_failures(), ktap_reported());
 	if (open_ended)
@@ -172,7 +184,7 @@ static void run_one_cycle(const struct scenario *sc)
 	char state[32];
 	unsigned int failed;
 
-	cycles_done++;
+	__atomic_add_fetch(&cycles_done, 1, __ATOMIC_RELEASE);
 	ctx.window_unacked = window_open();
 	resume_check_prepare(&ctx, cycles_done, sc->expected_return);
 	ctx.rc = pvsr_suspend(&guest_pvsr, &report);
@@ -194,6 +206,7 @@ static void serve_requests(const struct scenario *sc)
 {
 	for (;;) {
 		control_poll();
+		hotplug_poll();
 		if (suspend_requested) {
 			suspend_requested = false;
 			run_one_cycle(sc);
@@ -243,6 +256,9 @@ void scenario_main(void)
 	rc = control_init(&scenario_control);
 	if (rc)
 		panic("watching control/shutdown failed: %s", xs_strerror(rc));
+	rc = hotplug_init();
+	if (rc)
+		panic("watching cpu/ for hotplug failed: %s", xs_strerror(rc));
 	if (suspend_channel_init())
 		ktap_diag(
 			"no suspend event channel: requests come through control/shutdown only");

@@ -8,6 +8,8 @@
 #include "test-guest/ktap.h"
 
 void scenario_main(void);
+/* Suspend cycles the scenario has run so far (any vCPU may read it). */
+unsigned int scenario_cycles_done(void);
 
 /* Boot checks, one table per area; each ends with a NULL name. */
 extern const struct ktap_case boot_cases[];

@@ -6,6 +6,7 @@
 #include "test-guest/guest.h"
 #include "test-guest/scenario.h"
 #include "test-guest/smp.h"
+#include "test-guest/hotplug.h"
 #include "test-guest/suspend_window.h"
 #include "test-guest/workload.h"
 #include "test-guest/events.h"
@@ -97,6 +98,7 @@ void guest_start(start_info_t *si)
 	smp_boot_cpu_init();
 	cpu_local_setup();
 	xs_init();
+	hotplug_boot_limit();
 	workload_cpu_start();
 	window_init();
 	smp_bring_up_all();

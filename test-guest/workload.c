@@ -7,6 +7,7 @@
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
 #include "test-guest/user_task.h"
+#include "test-guest/scenario.h"
 
 #define MEM_WORDS 4096 /* 32 KiB per vCPU */
 #define MEM_EVERY_TICKS 8
@@ -86,6 +87,32 @@ static void send_ping(unsigned int cpu)
 	events_send_ipi(right, IPI_PING);
 }
 
+#ifdef PVSR_SELFTEST_LOSE_IPI_AFTER
+/*
+ * Self-test (scripts/harness selftest --e2e, scripts/soak): once cycle
+ * PVSR_SELFTEST_LOSE_IPI_AFTER + 1 has begun, vCPU 1 loses one ping for
+ * good: it counts it sent and answered, but it never reaches its
+ * neighbour, which sees the sequence jump (that cycle's ipi_sequence).
+ */
+static void lose_one_ping(unsigned int cpu, struct workload_cpu *w)
+{
+	static bool lost;
+
+	if (cpu != 1 || lost ||
+	    scenario_cycles_done() <= PVSR_SELFTEST_LOSE_IPI_AFTER)
+		return;
+	lost = true;
+	w->ping_sent++;
+	w->stats.pings_acked++;
+}
+#else
+static void lose_one_ping(unsigned int cpu, struct workload_cpu *w)
+{
+	(void)cpu;
+	(void)w;
+}
+#endif
+
 /* As initiator: next ping once the last one was answered. */
 static void ping_tick(unsigned int cpu)
 {
@@ -95,6 +122,7 @@ static void ping_tick(unsigned int cpu)
 	if (cpu >= guest_nr_online)
 		return;
 	if (w->ping_sent == w->stats.pings_acked) {
+		lose_one_ping(cpu, w);
 		w->ping_sent++;
 		send_ping(cpu);
 	} else if (++w->ticks_since_send >= DOORBELL_RETRY_TICKS) {

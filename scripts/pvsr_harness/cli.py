@@ -42,6 +42,9 @@ def cmd_run(args):
                             + 120 * args.cycles + 300)
     if args.vcpus < 1:
         raise UsageError("--vcpus must be at least 1")
+    if args.max_vcpus is not None and args.max_vcpus < args.vcpus:
+        raise UsageError("--max-vcpus %d is less than --vcpus %d"
+                         % (args.max_vcpus, args.vcpus))
     if args.memory < 16:
         raise UsageError("--memory must be at least 16 MiB")
     if args.cycles < 1:
@@ -113,6 +116,10 @@ def build_parser():
                    help="two hosts: start host B's QEMU this long after A's "
                    "(default %(default)s)")
     r.add_argument("--vcpus", type=int, required=True, help="guest vCPUs")
+    r.add_argument("--max-vcpus", type=int, metavar="N",
+                   help="the domain's vCPUs (xl maxvcpus, default --vcpus): "
+                   "those above --vcpus start offline and `xl vcpu-set` "
+                   "brings them up (the guest honours cpu/N/availability)")
     r.add_argument("--memory", type=int, default=128, metavar="MIB",
                    help="guest memory in MiB (default %(default)s)")
     r.add_argument("--cycles", type=int, default=1, metavar="K",

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 BUILD_DEPS = ["build-essential", "make", "libxen-dev", "python3", "git",
-              "clang-format", "perl"]
+              "clang-format", "perl", "python3-matplotlib"]
 
 
 def missing(packages):

@@ -66,7 +66,7 @@ def write_symbol_map(kernel, path):
 
 def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
             state_timeout, guest_args=(), ramdisk=None, stall_dump=STALL_DUMP_S,
-            xs_snoop_conf=None):
+            xs_snoop_conf=None, max_vcpus=None):
     """Fill jobdir; return the xl config text."""
     os.makedirs(os.path.join(jobdir, "out", "console"), exist_ok=True)
     for name in sorted(os.listdir(DOM0_JOB_DIR)):
@@ -85,9 +85,9 @@ def prepare(jobdir, kernel, scenario, vcpus, memory_mib, cycles, guest_timeout,
     if ramdisk:
         shutil.copyfile(ramdisk, os.path.join(jobdir, "pvsr-guest.ramdisk"))
     cfg = xlcfg.render(kernel=DOM0_JOB + "/pvsr-guest", memory_mib=memory_mib,
-                       vcpus=vcpus,
+                       vcpus=vcpus, max_vcpus=max_vcpus,
                        extra=xlcfg.guest_cmdline(scenario, cycles, guest_args,
-                                                 vcpus=vcpus),
+                                                 vcpus=max_vcpus or vcpus),
                        ramdisk=DOM0_JOB + "/pvsr-guest.ramdisk" if ramdisk else None)
     with open(os.path.join(jobdir, "guest.cfg"), "w") as f:
         f.write(cfg)

@@ -302,7 +302,8 @@ class Run:
                                   a.cycles, a.guest_timeout, a.guest_timeout,
                                   a.guest_arg, ramdisk=a.ramdisk,
                                   stall_dump=getattr(a, "stall_dump", jobmod.STALL_DUMP_S),
-                                  xs_snoop_conf=xs_conf)
+                                  xs_snoop_conf=xs_conf,
+                                  max_vcpus=getattr(a, "max_vcpus", None))
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
                                 initrd=a.dom0_initrd)
@@ -542,8 +543,10 @@ class Run:
         self.cycles = cyclesmod.cycles_json(a.scenario, a.cycles, self.reports,
                                             self.steps)
         if guest_ran:
-            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus, self.reports,
-                                        cyclesmod.offline_vcpus(a.guest_arg)):
+            extra = (getattr(a, "max_vcpus", None) or a.vcpus) - a.vcpus
+            for p in cyclesmod.problems(a.scenario, a.cycles, a.vcpus + extra,
+                                        self.reports,
+                                        cyclesmod.offline_vcpus(a.guest_arg) + extra):
                 self.fail(p)
             for p in cyclesmod.request_problems(
                     a.cycles if a.scenario in cyclesmod.OPS else 0, self.reports,

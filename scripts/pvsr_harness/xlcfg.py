@@ -11,18 +11,19 @@ kernel = "{kernel}"
 {ramdisk}memory = {memory}
 maxmem = {maxmem}
 vcpus = {vcpus}
+maxvcpus = {maxvcpus}
 extra = "{extra}"
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "preserve"
 """
 
-SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "soak")
+SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "hotplug", "soak")
 
 
 # Scenarios whose number of suspends is not known up front: the guest runs
 # open-ended (pvsr.cycles=0, its KTAP plan printed last, at power-off).
-OPEN_ENDED = ("remus", "soak")
+OPEN_ENDED = ("remus", "soak", "hotplug")
 
 
 def guest_cmdline(scenario, cycles, extra_args=(), vcpus=None):
@@ -46,9 +47,14 @@ def _check(what, value):
 
 
 def render(kernel, memory_mib, vcpus, extra, name=GUEST_NAME, maxmem_mib=None,
-           ramdisk=None):
+           ramdisk=None, max_vcpus=None):
+    """max_vcpus: the domain's vCPUs; those above vcpus start offline
+    (cpu/N/availability) and `xl vcpu-set` can bring them up."""
     if int(vcpus) < 1:
         raise ValueError("vcpus must be >= 1, got %r" % (vcpus,))
+    maxvcpus = int(max_vcpus if max_vcpus is not None else vcpus)
+    if maxvcpus < int(vcpus):
+        raise ValueError("max_vcpus %d < vcpus %d" % (maxvcpus, int(vcpus)))
     if int(memory_mib) < 16:
         raise ValueError("memory must be >= 16 MiB, got %r" % (memory_mib,))
     maxmem = int(maxmem_mib if maxmem_mib is not None else memory_mib)
@@ -58,4 +64,5 @@ def render(kernel, memory_mib, vcpus, extra, name=GUEST_NAME, maxmem_mib=None,
     return TEMPLATE.format(name=_check("name", name), kernel=_check("kernel", kernel),
                            ramdisk=ramdisk_line,
                            memory=int(memory_mib), maxmem=maxmem, vcpus=int(vcpus),
+                           maxvcpus=maxvcpus,
                            extra=_check("extra", extra))

@@ -27,8 +27,8 @@ echo "xl $*" >> "$d/calls"
 # report CYCLE RETURN [LOG]: the guest's pvsr-report lines after a resume
 report() {
 	[ "$FAKE_XEN_MODE" = no-report ] && return
-	printf '# pvsr-report cycle=%d rc=%d called=1 return=%d prepare=50 park=100 down=200 teardown=300 hypercall=4000 rebind=500 rebuild=600 hooks=70 total=5820 vcpus=2\n# pvsr-vcpu cycle=%d vcpu=1 outcome=%d deferred=0 park=10 resume=20\n' \
-		"$1" "$2" "$2" "$1" $((2 + $2)) >> "$FAKE_CONSOLE/guest-pvsr-guest${3:-}.log"
+	printf '# pvsr-report cycle=%d rc=%d called=1 return=%d prepare=50 park=100 down=200 teardown=300 hypercall=4000 rebind=500 rebuild=600 hooks=70 total=5820 vcpus=2\n# pvsr-vcpu cycle=%d vcpu=1 outcome=%d deferred=0 park=10 resume=20\n# pvsr-request cycle=%d via=evtchn\n' \
+		"$1" "$2" "$2" "$1" $((2 + $2)) "$1" >> "$FAKE_CONSOLE/guest-pvsr-guest${3:-}.log"
 }
 case $1 in
 create)

@@ -26,6 +26,8 @@ Deliberately broken guests, each built with one fault-injection define
                                    core reader must name it, barrier holding;
   PVSR_SELFTEST_PANIC_AFTER_HYPERCALL  a panic in the new domain: the
                                    backtrace record must hold guest frames;
+  PVSR_SELFTEST_LOSE_IPI_AFTER=1   vCPU 1 loses one ping for good in cycle
+                                   2: resume_2_ipi_sequence fails;
   PVSR_SELFTEST_TIME_RAW           the guest clock forgets its offset after
                                    a move: on two hosts (B booted 30 s
                                    later) resume_1_time_hosts fails;
@@ -187,6 +189,19 @@ class BrokenParkContractFails(unittest.TestCase):
     def test_park_in_hypercall_fails_preempted_hypercall(self):
         self.run_broken("inhcall", "PVSR_SELFTEST_PARK_IN_HYPERCALL",
                         "resume_1_preempted_hypercall")
+
+    def test_lost_ipi_fails_ipi_sequence(self):
+        # One ping lost for good once cycle 2 has begun: cycle 1 passes,
+        # cycle 2's ipi_sequence names it (scripts/soak stops there).
+        kernel, out = build_broken("loseipi", "PVSR_SELFTEST_LOSE_IPI_AFTER")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "4", "--cycles", "2",
+                                  "--guest-timeout", "120",
+                                  scenario="checkpoint")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get("resume_1_ipi_sequence"), True, tail)
+        self.assertIs(tests.get("resume_2_ipi_sequence"), False, tail)
+        self.assertIn("lost, duplicated or backwards sequence numbers",
+                      harness_run.output)
 
     def test_resume_rax0_panics(self):
         kernel, out = build_broken("resumerax0", "PVSR_SELFTEST_RESUME_RAX0")

@@ -22,7 +22,7 @@ class XlCfgTest(unittest.TestCase):
                                      xlcfg.guest_cmdline("save-restore", 3)))
         self.assertEqual(cfg, {
             "name": "pvsr-guest", "type": "pv", "kernel": "/job/pvsr-guest",
-            "memory": 128, "maxmem": 128, "vcpus": 4,
+            "memory": 128, "maxmem": 128, "vcpus": 4, "maxvcpus": 4,
             "extra": "pvsr.scenario=save-restore pvsr.cycles=3",
             "on_poweroff": "destroy", "on_reboot": "destroy",
             "on_crash": "preserve"})
@@ -34,6 +34,12 @@ class XlCfgTest(unittest.TestCase):
     def test_extra_words(self):
         self.assertEqual(xlcfg.guest_cmdline("boot", 1, ["pvsr.debug=1"]),
                          "pvsr.scenario=boot pvsr.cycles=1 pvsr.debug=1")
+
+    def test_max_vcpus(self):
+        cfg = parse_cfg(xlcfg.render("/k", 128, 4, "", max_vcpus=6))
+        self.assertEqual((cfg["vcpus"], cfg["maxvcpus"]), (4, 6))
+        with self.assertRaises(ValueError):
+            xlcfg.render("/k", 128, 4, "", max_vcpus=3)
 
     def test_maxmem(self):
         cfg = parse_cfg(xlcfg.render("/k", 128, 1, "", maxmem_mib=256))

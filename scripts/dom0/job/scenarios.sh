@@ -353,3 +353,63 @@ run_scenario() {
 	mark "scenario-end $1 rc=$_src"
 	return $_src
 }
+
+# vCPUs of the guest that run (xl vcpu-list; a vCPU that is down shows
+# no pCPU, "-").
+vcpus_running() {
+	xl vcpu-list "$GUEST_NAME" | awk 'NR > 1 && $4 != "-" { n++ } END { print n + 0 }'
+}
+
+# Condition for wait_until: exactly $WANT_VCPUS vCPUs run.
+vcpus_reached() {
+	_n=$(vcpus_running)
+	[ "$_n" != "${_last_n:-}" ] && echo "$(uptime_s) s: $_n vCPU(s) running"
+	_last_n=$_n
+	[ "$_n" = "$WANT_VCPUS" ]
+}
+
+# vcpu_set N: xl vcpu-set, then wait (bounded) until the guest has taken
+# its vCPUs down or brought them up (it honours cpu/N/availability).
+vcpu_set() {
+	step "vcpu-set-$1" xl vcpu-set --ignore-host "$GUEST_NAME" "$1" ||
+		{ xl_failed "vcpu-set-$1"; return 1; }
+	WANT_VCPUS=$1
+	_last_n=
+	step "wait-vcpus-$1" wait_until "$STATE_TIMEOUT" vcpus_reached ||
+		{ result outcome guest-failed; result failed_step "wait-vcpus-$1"; dump_guest; return 1; }
+	result "vcpus_after_set_$1" "$(vcpus_running)"
+}
+
+# vCPU hotplug across suspends (the domain has maxvcpus vCPUs, $VCPUS at
+# boot): up, checkpoint, down, save/restore (a new domain), up again
+# through the context builder, and a request the guest must refuse
+# (vCPU 1 carries its workloads' IPI ring).
+scenario_hotplug() {
+	create_guest || return 1
+	wait_state ready || return 1
+	_max=$(xl vcpu-list "$GUEST_NAME" | awk 'NR > 1 { n++ } END { print n + 0 }')
+	result max_vcpus "$_max"
+	vcpu_set "$_max" || return 1
+	step checkpoint-1 suspend_watched checkpoint-1 \
+		xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ xl_failed checkpoint-1; return 1; }
+	step rm-save-1 rm -f "$SAVE_DIR/guest.save"
+	wait_state "resumed 1" || return 1
+	vcpu_set "$VCPUS" || return 1
+	mkdir -p "$SAVE_DIR"
+	step save-2 suspend_watched save-2 \
+		xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ xl_failed save-2; return 1; }
+	step restore-2 xl restore "$SAVE_DIR/guest.save" ||
+		{ xl_failed restore-2; return 1; }
+	step rm-save-2 rm -f "$SAVE_DIR/guest.save"
+	set_domid || return 1
+	wait_state "resumed 2" || return 1
+	vcpu_set $((VCPUS + 1)) || return 1
+	# Asking for vCPU 1 to go: refused, it keeps running.
+	step vcpu-set-1 xl vcpu-set --ignore-host "$GUEST_NAME" 1 || { xl_failed vcpu-set-1; return 1; }
+	sleep 2
+	result vcpus_after_refused_set "$(vcpus_running)"
+	step error-after-refused xenstore-read "/local/domain/$DOMID/data/pvsr/error"
+	finish_guest
+}

@@ -33,8 +33,9 @@ unknown (an unknown control/shutdown value before a real request: must be
 reported and left in the node), pause (xl pause across the request and
 after the resume), toolstack-fail (xl save onto the 9p share fails after
 the guest suspended; libxl resumes it cancelled), vcpu-set (xl vcpu-set
-down and up between suspends and during a request: needs a guest that
-honours cpu/N/availability, fails clearly otherwise; never in "all").
+up to --max-vcpus and back to --vcpus between suspends and while a
+request is served: needs --max-vcpus and a guest that honours
+cpu/N/availability, fails clearly otherwise; never in "all").
 LIST: comma-separated NAME or NAME:COUNT, or "all"."""
 
 # --mixed without counts.
@@ -63,6 +64,11 @@ def build_parser():
                    help="checkpoints per xl remus run when mixed with other "
                    "kinds (default: one run between each two other entries)")
     p.add_argument("--vcpus", type=int, required=True, help="guest vCPUs")
+    p.add_argument("--max-vcpus", type=int, metavar="N",
+                   help="the domain's vCPUs (maxvcpus): those above --vcpus "
+                   "start offline and --faults vcpu-set brings them up and "
+                   "takes them down (the ones online at boot carry the IPI "
+                   "ring and stay)")
     p.add_argument("--memory", type=int, default=128, metavar="MIB",
                    help="guest memory (default %(default)s)")
     p.add_argument("--remus-ms", type=int, default=100, metavar="MS",
@@ -132,12 +138,14 @@ def harness_args(args, plan):
         cache=args.cache, xs_snoop=False, stall_dump=args.stall_dump,
         dom0_initrd="pvsr", soak_plan=plan, remus_ms=args.remus_ms,
         cycle_timeout=args.cycle_timeout, progress=args.progress,
-        guest_scenario=args.guest_scenario)
+        guest_scenario=args.guest_scenario, max_vcpus=args.max_vcpus)
 
 
 def check(args):
     if args.vcpus < 1:
         raise UsageError("--vcpus must be at least 1")
+    if args.max_vcpus is not None and args.max_vcpus < args.vcpus:
+        raise UsageError("--max-vcpus must be at least --vcpus")
     if args.memory < 16:
         raise UsageError("--memory must be at least 16 MiB")
     if not 0 < args.progress <= 30:
@@ -162,8 +170,10 @@ def main(argv):
             plan = plan_from(args)
         except ValueError as e:
             raise UsageError(str(e))
-        if args.vcpus < 2 and any(k == "fault-vcpu-set" for k, _ in plan):
-            raise UsageError("--faults vcpu-set needs --vcpus 2 or more")
+        if any(k == "fault-vcpu-set" for k, _ in plan) and \
+                (args.max_vcpus or 0) <= args.vcpus:
+            raise UsageError("--faults vcpu-set needs --max-vcpus above --vcpus: "
+                             "the vCPUs online at boot stay, those above come and go")
         from .soak_run import run
         return run(harness_args(args, plan))
     except UsageError as e:

@@ -459,55 +459,62 @@ soak_fault_toolstack_fail() {
 	soak_fault_result toolstack-fail "$_a" "$_a" ok "$(grep -m1 -o 'Failed to write[^)]*)' "$_out")"
 }
 
-# The guest's online vCPUs as libxl counts them (xl list's VCPUs column).
-soak_online_vcpus() {
-	xl list "$DOMID" 2>/dev/null | awk 'NR == 2 { print $4 }'
-}
-
 soak_vcpus_are() {
-	[ "$(soak_online_vcpus)" = "$SOAK_WANT_VCPUS" ]
+	[ "$(vcpus_running)" = "$SOAK_WANT_VCPUS" ]
 }
 
-# xl vcpu-set down by one and back: between suspends, and while a suspend
-# is being requested. Needs a guest that honours cpu/N/availability.
-soak_fault_vcpu_set() {
-	_a=$((SOAK_DONE + 1))
-	if [ "$VCPUS" -lt 2 ]; then
-		soak_stop "$_a" "vcpu-set needs at least 2 vCPUs"
-		return 1
-	fi
-	_less=$((VCPUS - 1))
-	step "vcpu-set-$_less-$_a" xl vcpu-set "$DOMID" "$_less" ||
-		{ soak_stop "$_a" "xl vcpu-set $_less failed"; return 1; }
-	SOAK_WANT_VCPUS=$_less
-	if ! step "vcpus-down-$_a" wait_until 30 soak_vcpus_are; then
-		soak_fault_result vcpu-set "$_a" "$_a" failed "unsupported"
-		soak_stop "$_a" "vcpu-set: the guest did not take vCPU $_less offline within 30 s of cpu/$_less/availability=offline (it does not honour cpu/N/availability)"
-		return 1
-	fi
-	soak_save_c vcpu-set || return 1
-	step "vcpu-set-$VCPUS-$_a" xl vcpu-set "$DOMID" "$VCPUS" ||
-		{ soak_stop "$_a" "xl vcpu-set $VCPUS failed"; return 1; }
-	SOAK_WANT_VCPUS=$VCPUS
-	step "vcpus-up-$_a" wait_until 30 soak_vcpus_are ||
-		{ soak_stop "$_a" "vcpu-set: vCPU $_less did not come back online within 30 s"; return 1; }
-	soak_save_c vcpu-set || return 1
-	# Down and up again while a request is in flight.
+# soak_vcpu_set N CYCLE: xl vcpu-set, then wait (bounded) until N vCPUs run.
+soak_vcpu_set() {
+	step "vcpu-set-$1-$2" xl vcpu-set --ignore-host "$GUEST_NAME" "$1" ||
+		{ soak_stop "$2" "xl vcpu-set $1 failed"; return 1; }
+	SOAK_WANT_VCPUS=$1
+	step "vcpus-$1-$2" wait_until 30 soak_vcpus_are && return 0
+	soak_fault_result vcpu-set "$2" "$2" failed "$(vcpus_running) vCPUs run, not $1"
+	soak_stop "$2" "vcpu-set: $(vcpus_running) vCPU(s) run 30 s after xl vcpu-set $1 (the guest must honour cpu/N/availability)"
+	return 1
+}
+
+# soak_request_with_vcpu_set N: a checkpoint request and, while it is
+# being served, xl vcpu-set N; then the vCPUs must reach N.
+soak_request_with_vcpu_set() {
 	_b=$((SOAK_DONE + 1))
 	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
 		> "$PVSR_OUT/steps/vcpu-save-$_b.out" 2>&1 &
 	_xl=$!
-	step "vcpu-set-$_less-$_b" xl vcpu-set "$DOMID" "$_less"
+	step "vcpu-set-$1-$_b" xl vcpu-set --ignore-host "$GUEST_NAME" "$1"
+	_vrc=$?
 	wait "$_xl"
 	_xrc=$?
 	rm -f "$SAVE_DIR/guest.save"
+	sed 's/^/  | /' "$PVSR_OUT/steps/vcpu-save-$_b.out" >> "$PVSR_OUT/commands.log"
+	[ "$_vrc" = 0 ] || { soak_stop "$_b" "xl vcpu-set $1 during a request failed"; return 1; }
 	[ "$_xrc" = 0 ] || { soak_stop "$_b" "vcpu-set during a request: xl save -c exited $_xrc"; return 1; }
 	soak_wait "$_b" || return 1
 	soak_advance "$_b" save-c vcpu-set
-	step "vcpu-set-$VCPUS-$_b" xl vcpu-set "$DOMID" "$VCPUS"
-	step "vcpus-up-$_b" wait_until 30 soak_vcpus_are ||
-		{ soak_stop "$_b" "vcpu-set: vCPU $_less did not come back online within 30 s"; return 1; }
-	soak_fault_result vcpu-set "$_a" "$SOAK_DONE" ok "offline and back between suspends and during a request"
+	SOAK_WANT_VCPUS=$1
+	step "vcpus-$1-$_b" wait_until 30 soak_vcpus_are ||
+		{ soak_stop "$_b" "vcpu-set during a request: $(vcpus_running) vCPU(s) run, not $1"; return 1; }
+}
+
+# vCPUs above the ones online at boot (those carry the workloads' IPI
+# ring and stay) brought up and taken down with xl vcpu-set: between
+# suspends, each followed by a checkpoint, and while a request is being
+# served. Needs maxvcpus > vcpus (scripts/soak --max-vcpus).
+soak_fault_vcpu_set() {
+	_a=$((SOAK_DONE + 1))
+	_max=$(xl vcpu-list "$GUEST_NAME" | awk 'NR > 1 { n++ } END { print n + 0 }')
+	if [ "$_max" -le "$VCPUS" ]; then
+		soak_fault_result vcpu-set "$_a" "$_a" failed "maxvcpus $_max"
+		soak_stop "$_a" "vcpu-set: the domain has no vCPU above the $VCPUS online at boot (maxvcpus $_max; give --max-vcpus)"
+		return 1
+	fi
+	soak_vcpu_set "$_max" "$_a" || return 1
+	soak_save_c vcpu-set || return 1
+	soak_vcpu_set "$VCPUS" "$_a" || return 1
+	soak_save_c vcpu-set || return 1
+	soak_request_with_vcpu_set "$_max" || return 1
+	soak_request_with_vcpu_set "$VCPUS" || return 1
+	soak_fault_result vcpu-set "$_a" "$SOAK_DONE" ok "vCPUs $VCPUS-$((_max - 1)) up and down between suspends and during requests"
 }
 
 # ---- the plan ----

@@ -1,10 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-"""A short soak under the real Xen (slow: one QEMU run, about 3 min).
+"""Short soaks under the real Xen (slow: two QEMU runs, about 2-3 min
+each). Run by `scripts/harness selftest --e2e`.
 
 `scripts/soak --checkpoints 30 --vcpus 4` must pass: every one of the 30
 remus checkpoints checked by the guest, every count at zero, park and
 resume latencies for every cycle and vCPU, and the JSON's per-cycle
-records in order. Run by `scripts/harness selftest --e2e`.
+records in order.
+
+A guest built with PVSR_SELFTEST_LOSE_IPI_AFTER=5 (vCPU 1 loses one ping
+for good once cycle 6 has begun) must stop the soak at cycle 6, naming
+resume_6_ipi_sequence as a lost or duplicated IPI, with nothing after it
+counted.
 """
 import json
 import os
@@ -17,26 +23,32 @@ from pvsr_harness import soak_count
 
 CACHE = os.environ.get("PVSR_SELFTEST_CACHE", "/var/cache/pvsr")
 OUT = os.path.join(REPO_ROOT, "build", "selftest-soak")
-KERNEL = os.path.join(REPO_ROOT, "build", "selftest-soak-guest", "test-guest",
-                      "pvsr-guest")
 CHECKPOINTS = 30
 VCPUS = 4
 
 
-def build_guest():
-    subprocess.run(["make", "-C", REPO_ROOT, "BUILD=build/selftest-soak-guest"],
-                   check=True, stdout=subprocess.DEVNULL)
-    return KERNEL
+LOSE_AFTER = 5
 
 
-def soak(*extra):
+def build_guest(build="build/selftest-soak-guest", flags=""):
+    cmd = ["make", "-C", REPO_ROOT, "BUILD=" + build]
+    if flags:
+        cmd.append("GUEST_CFLAGS_EXTRA=" + flags)
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise AssertionError("make failed:\n" + res.stdout + res.stderr)
+    return os.path.join(REPO_ROOT, build, "test-guest", "pvsr-guest")
+
+
+def soak(*extra, kernel=None, out=OUT):
     """scripts/soak; returns (exit status, JSON or None, output)."""
-    os.makedirs(OUT, exist_ok=True)
-    jpath = os.path.join(OUT, "result.json")
+    os.makedirs(out, exist_ok=True)
+    jpath = os.path.join(out, "result.json")
     if os.path.exists(jpath):
         os.unlink(jpath)
-    cmd = [sys.executable, os.path.join(SCRIPTS_DIR, "soak"), "--kernel", build_guest(),
-           "--json", jpath, "--logs", os.path.join(OUT, "logs"), "--cache", CACHE] \
+    cmd = [sys.executable, os.path.join(SCRIPTS_DIR, "soak"),
+           "--kernel", kernel or build_guest(),
+           "--json", jpath, "--logs", os.path.join(out, "logs"), "--cache", CACHE] \
         + list(extra)
     print("\n  $ " + " ".join(cmd), flush=True)
     lines = []
@@ -87,3 +99,29 @@ class ShortSoakTest(unittest.TestCase):
             self.assertGreater(lat[name]["median_ns"], 0)
         self.assertIn("lost or duplicated IPIs", out)
         self.assertIn("soak progress:", out)
+
+
+class LostIpiStopsTheSoak(unittest.TestCase):
+    def test_soak_stops_at_the_lost_ipi(self):
+        kernel = build_guest("build/selftest-soak-loseipi",
+                             "-DPVSR_SELFTEST_LOSE_IPI_AFTER=%d" % LOSE_AFTER)
+        rc, d, out = soak("--checkpoints", "30", "--vcpus", str(VCPUS),
+                          kernel=kernel, out=OUT + "-loseipi")
+        tail = out[-6000:]
+        self.assertIsNotNone(d, "no JSON written:\n" + tail)
+        self.assertEqual(rc, 1, "the soak must fail (the guest's fault):\n" + tail)
+        s = d["soak"]
+        k = LOSE_AFTER + 1
+        self.assertEqual(s["stopped"]["cycle"], k, tail)
+        what = "resume_%d_ipi_sequence failed (lost or duplicated IPIs)" % k
+        self.assertIn(what, s["stopped"]["what"])
+        self.assertEqual(s["failures"]["lost_or_duplicated_ipis"], 1)
+        self.assertEqual(s["last_cycle"], k)
+        self.assertEqual(max(c["cycle"] for c in s["cycles"]), k)
+        self.assertTrue(all(not c["failed"] for c in s["cycles"] if c["cycle"] < k))
+        self.assertTrue(d["error"].startswith("soak stopped at cycle %d: %s" % (k, what)),
+                        d["error"])
+        # The failure output: the cycle's own report, and the guest's words.
+        self.assertIn("---- the guest's report for cycle %d ----" % k, out)
+        self.assertIn("not ok", out)
+        self.assertTrue(s["stopped"]["guest_detail"], s["stopped"])

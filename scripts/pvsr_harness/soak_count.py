@@ -253,18 +253,18 @@ def read_faults(path):
 
 
 def fault_counts(faults, planned):
-    """Per fault kind: planned, done (ok), failed."""
+    """Per fault kind: planned, done (ok), missed (dom0 could not inject
+    it this time: not a pass, not the guest's failure), failed."""
     out = {}
-    for name in FAULTS:
-        n = planned.get(name, 0)
-        done = sum(1 for f in faults if f["fault"] == name and f["outcome"] == "ok")
-        bad = sum(1 for f in faults if f["fault"] == name and f["outcome"] != "ok")
-        if n or done or bad:
-            out[name] = {"planned": n, "done": done, "failed": bad}
-    for f in faults:
-        if f["fault"] not in FAULTS:
-            out.setdefault(f["fault"], {"planned": 0, "done": 0, "failed": 0})
-            out[f["fault"]]["done" if f["outcome"] == "ok" else "failed"] += 1
+    names = list(FAULTS) + sorted({f["fault"] for f in faults} - set(FAULTS))
+    for name in names:
+        mine = [f for f in faults if f["fault"] == name]
+        c = {"planned": planned.get(name, 0),
+             "done": sum(1 for f in mine if f["outcome"] == "ok"),
+             "missed": sum(1 for f in mine if f["outcome"] == "missed"),
+             "failed": sum(1 for f in mine if f["outcome"] not in ("ok", "missed"))}
+        if c["planned"] or mine:
+            out[name] = c
     return out
 
 
@@ -359,8 +359,8 @@ def summary_lines(s):
         out.append("  failed results outside the cycles: "
                    + ", ".join(s["other_failed_results"]))
     for name, fc in sorted(s["faults"].items()):
-        out.append("  fault %-16s planned %d, done %d, failed %d"
-                   % (name, fc["planned"], fc["done"], fc["failed"]))
+        out.append("  fault %-16s planned %d, done %d, missed %d, failed %d"
+                   % (name, fc["planned"], fc["done"], fc["missed"], fc["failed"]))
     lat = s["latency_ns"]
     for key, text in (("park_phase", "park (all vCPUs, per cycle)"),
                       ("vcpu_park", "park (per vCPU)"),

@@ -229,7 +229,8 @@ class SoakRun(Run):
                        % ",".join(map(str, missing[:20])))
         for name, fc in s["faults"].items():
             if fc["done"] < fc["planned"]:
-                out.append("fault %s: %d of %d done" % (name, fc["done"], fc["planned"]))
+                out.append("fault %s: %d of %d done (%d missed: dom0 could not "
+                           "inject it)" % (name, fc["done"], fc["planned"], fc["missed"]))
         return out
 
     def to_json(self, total):

@@ -167,16 +167,20 @@ class Dom0RecordTest(unittest.TestCase):
             flt = os.path.join(tmp, "soak-faults.tsv")
             with open(flt, "w") as f:
                 f.write("back-to-back\t2\t3\tok\trequest 3 sent while resume 2 ran\n"
-                        "pause\t4\t4\tfailed\txl pause failed\n")
+                        "pause\t4\t4\tfailed\txl pause failed\n"
+                        "double-request\t5\t5\tmissed\tno second request sent\n")
             kinds = soak_count.read_cycle_kinds(cyc)
             self.assertEqual(kinds[2], {"kind": "save-c", "fault": "back-to-back"})
             self.assertEqual(soak_count.kind_counts(kinds), {"checkpoint": 1, "save-c": 2})
             faults = soak_count.read_faults(flt)
             fc = soak_count.fault_counts(faults, {"back-to-back": 1, "pause": 2,
                                                   "unknown": 1})
-            self.assertEqual(fc["back-to-back"], {"planned": 1, "done": 1, "failed": 0})
-            self.assertEqual(fc["pause"], {"planned": 2, "done": 0, "failed": 1})
-            self.assertEqual(fc["unknown"], {"planned": 1, "done": 0, "failed": 0})
+            self.assertEqual(fc["back-to-back"],
+                             {"planned": 1, "done": 1, "missed": 0, "failed": 0})
+            self.assertEqual(fc["pause"], {"planned": 2, "done": 0, "missed": 0, "failed": 1})
+            self.assertEqual(fc["unknown"], {"planned": 1, "done": 0, "missed": 0, "failed": 0})
+            self.assertEqual(fc["double-request"],
+                             {"planned": 0, "done": 0, "missed": 1, "failed": 0})
 
 
 class PlanTest(unittest.TestCase):

@@ -196,6 +196,11 @@ soak_guest_suspended() {
 	return 1
 }
 
+# Condition: the guest is suspended, or the xl process $SOAK_XL is over.
+soak_suspended_or_xl_done() {
+	soak_guest_suspended || ! kill -0 "$SOAK_XL" 2>/dev/null
+}
+
 # ---- remus: memory checkpoints into a blackhole, N of them ----
 
 # Kill a process and its children (xl and its libxl-save-helper).
@@ -345,10 +350,18 @@ soak_fault_double_request() {
 	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
 		> "$PVSR_OUT/steps/double-$_a.out" 2>&1 &
 	_xl=$!
-	if ! step "double-suspended-$_a" wait_until 60 soak_guest_suspended; then
+	SOAK_XL=$_xl
+	step "double-suspended-$_a" wait_until 60 soak_suspended_or_xl_done
+	SOAK_XL=
+	if ! soak_guest_suspended; then
 		wait "$_xl"
-		soak_stop "$_a" "double request: the guest never suspended for the first request"
-		return 1
+		_xrc=$?
+		rm -f "$SAVE_DIR/guest.save"
+		[ "$_xrc" = 0 ] || { soak_stop "$_a" "double request: xl save -c exited $_xrc"; return 1; }
+		soak_wait "$_a" || return 1
+		soak_advance "$_a" save-c double-request
+		soak_fault_result double-request "$_a" "$_a" missed "xl save -c was over before dom0 saw the guest suspended: no second request sent"
+		return 0
 	fi
 	step "double-second-$_a" xenstore-write "$_node" suspend
 	wait "$_xl"

@@ -18,7 +18,8 @@ report for that cycle, and what the harness collects for a failure
 are given: --checkpoints (xl remus -F -b -n -d -i MS: memory
 checkpoints into a blackhole, each a suspend and a cancelled resume),
 --save-restore, --migrate (localhost), --faults. --mixed without counts
-runs a default mix. One host only (--hosts 2 is not supported yet).
+runs a default mix. --hosts 2 runs --save-restore or --migrate between two
+Xen hosts (`harness run --hosts 2`), without checkpoints or faults.
 
 Exit status: 0 every cycle passed; 1 the guest failed (a check, a
 crash, a hang, a stop); 2 usage; 3 infrastructure (no cache, QEMU, Xen,
@@ -63,6 +64,10 @@ def build_parser():
     p.add_argument("--checkpoint-block", type=int, metavar="N",
                    help="checkpoints per xl remus run when mixed with other "
                    "kinds (default: one run between each two other entries)")
+    p.add_argument("--hosts", type=int, choices=(1, 2), default=1,
+                   help="2: save-restores or live migrations between two Xen "
+                   "hosts, each in its own QEMU (takes both QEMU slots; about "
+                   "1 min per move through busybox nc) (default %(default)s)")
     p.add_argument("--vcpus", type=int, required=True, help="guest vCPUs")
     p.add_argument("--max-vcpus", type=int, metavar="N",
                    help="the domain's vCPUs (maxvcpus): those above --vcpus "
@@ -161,11 +166,30 @@ def check(args):
             raise UsageError("--guest-arg %r: one word, no quotes or backslashes" % g)
 
 
+def two_hosts(args):
+    if args.checkpoints or args.mixed or args.faults or args.max_vcpus:
+        raise UsageError("--hosts 2 runs --save-restore or --migrate only "
+                         "(no checkpoints, faults, --mixed or --max-vcpus)")
+    if bool(args.save_restore) == bool(args.migrate):
+        raise UsageError("--hosts 2 needs exactly one of --save-restore N and "
+                         "--migrate N")
+    if args.guest_scenario:
+        raise UsageError("--hosts 2 runs the guest as two-host already")
+    kind, count = (("migrate", args.migrate) if args.migrate
+                   else ("save-restore", args.save_restore))
+    if count < 1:
+        raise UsageError("--hosts 2: the count must be at least 1")
+    from .soak_twohost import run
+    return run(args, kind, count)
+
+
 def main(argv):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         check(args)
+        if args.hosts == 2:
+            return two_hosts(args)
         try:
             plan = plan_from(args)
         except ValueError as e:

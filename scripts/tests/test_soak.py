@@ -307,3 +307,25 @@ class JobScriptTest(unittest.TestCase):
     def test_job_sources_soak(self):
         s = jobmod.job_script("soak", 4, 30, 300, 300)
         self.assertIn(". /job/soak.sh\nrun_scenario soak", s)
+
+
+class TwoHostRecordTest(unittest.TestCase):
+    def test_counts_over_both_hosts(self):
+        from pvsr_harness import soak_twohost
+        text = fixture(PASSING)
+        with tempfile.TemporaryDirectory() as tmp:
+            # Cycle 1 on host A's console, cycles 2-3 on B's (as after a move;
+            # the lines repeated on both count once).
+            for host, part in (("a", text), ("b", text)):
+                d = os.path.join(tmp, "host-" + host, "out", "console")
+                os.makedirs(d)
+                with open(os.path.join(d, "guest-pvsr-guest.log"), "w") as f:
+                    f.write(part)
+            res = {"cycles": [{"cycle": k, "op": "migrate", "moved": True, "guest": {}}
+                              for k in (1, 2, 3)]}
+            s = soak_twohost.soak_record(res, tmp, "migrate", 3)
+            self.assertEqual(s["cycles_done"], {"migrate-2host": 3})
+            self.assertEqual(s["cycles_checked"], 3)
+            self.assertIsNone(s["stopped"])
+            self.assertEqual(s["hosts"], 2)
+            self.assertEqual(s["latency_ns"]["vcpu_park"]["n"], 9)

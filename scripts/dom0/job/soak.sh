@@ -196,10 +196,6 @@ soak_guest_suspended() {
 	return 1
 }
 
-# Condition: the guest is suspended, or the xl process $SOAK_XL is over.
-soak_suspended_or_xl_done() {
-	soak_guest_suspended || ! kill -0 "$SOAK_XL" 2>/dev/null
-}
 
 # ---- remus: memory checkpoints into a blackhole, N of them ----
 
@@ -338,41 +334,32 @@ soak_busy_refusals() {
 		grep -c "'suspend' while 'suspend' runs: later"
 }
 
-# A second control/shutdown=suspend while the guest is suspended (xl save
-# -c copying its memory): at resume its re-registered watch fires, and it
-# must refuse the request as busy (leave it), then serve it when its cycle
-# is over. A suspend nobody asked xl for ends with the domain suspended
-# and no toolstack behind it: dom0 resumes it cancelled, as libxl would.
+# A second suspend request during a suspend: xl save, then xl restore -p
+# (the new domain paused), control/shutdown=suspend written into it, and
+# unpause. The guest resumes with the first suspend still running; its
+# xenstore hook re-registers the watch, which fires at once: it must
+# refuse the request as busy (leave it in the node), then serve it when
+# the cycle is over. That suspend has no toolstack behind it (nobody asked
+# xl): the domain stays suspended and dom0 resumes it cancelled, as libxl
+# would. (A request written while `xl save -c` holds the guest suspended
+# lands after its cancelled resume, in the main loop, not busy.)
 soak_fault_double_request() {
 	_a=$((SOAK_DONE + 1))
-	_node=/local/domain/$DOMID/control/shutdown
 	_busy0=$(soak_busy_refusals)
-	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
-		> "$PVSR_OUT/steps/double-$_a.out" 2>&1 &
-	_xl=$!
-	SOAK_XL=$_xl
-	step "double-suspended-$_a" wait_until 60 soak_suspended_or_xl_done
-	SOAK_XL=
-	if ! soak_guest_suspended; then
-		wait "$_xl"
-		_xrc=$?
-		rm -f "$SAVE_DIR/guest.save"
-		[ "$_xrc" = 0 ] || { soak_stop "$_a" "double request: xl save -c exited $_xrc"; return 1; }
-		soak_wait "$_a" || return 1
-		soak_advance "$_a" save-c double-request
-		soak_fault_result double-request "$_a" "$_a" missed "xl save -c was over before dom0 saw the guest suspended: no second request sent"
-		return 0
-	fi
-	step "double-second-$_a" xenstore-write "$_node" suspend
-	wait "$_xl"
-	_xrc=$?
+	step "save-$_a" suspend_watched "save-$_a" \
+		xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_a" "double request: xl save failed (step save-$_a)"; return 1; }
+	step "restore-p-$_a" xl restore -p "$SAVE_DIR/guest.save" ||
+		{ soak_stop "$_a" "double request: xl restore -p failed (step restore-p-$_a)"; return 1; }
 	rm -f "$SAVE_DIR/guest.save"
-	sed 's/^/  | /' "$PVSR_OUT/steps/double-$_a.out" >> "$PVSR_OUT/commands.log"
-	[ "$_xrc" = 0 ] || { soak_stop "$_a" "double request: xl save -c exited $_xrc"; return 1; }
+	set_domid || { soak_stop "$_a" "no domain id after restore $_a"; return 1; }
+	_node=/local/domain/$DOMID/control/shutdown
+	step "double-second-$_a" xenstore-write "$_node" suspend ||
+		{ soak_stop "$_a" "double request: xenstore-write failed"; return 1; }
+	step "unpause-$_a" xl unpause "$DOMID" ||
+		{ soak_stop "$_a" "double request: xl unpause failed"; return 1; }
 	soak_wait "$_a" || return 1
-	soak_advance "$_a" save-c double-request
-	# Now the guest serves the second request (a suspend of its own) or
-	# clears it; either way the node ends empty.
+	soak_advance "$_a" save-restore double-request
 	if step "double-served-$_a" wait_until 30 soak_guest_suspended; then
 		step "double-resume-$_a" soak_resume_cancelled ||
 			{ soak_stop "$_a" "double request: resuming the guest failed"; return 1; }
@@ -384,18 +371,17 @@ soak_fault_double_request() {
 		_b=$_a
 		_what="not served"
 	fi
-	if [ "$(soak_busy_refusals)" -gt "$_busy0" ]; then
-		_what="refused as busy, $_what"
-	else
-		_what="not seen while busy (landed after the resume), $_what"
-	fi
 	_v=$(xenstore-read "$_node" 2>/dev/null)
 	if [ -n "$_v" ]; then
 		soak_fault_result double-request "$_a" "$_b" failed "$_what; node still holds '$_v'"
 		soak_stop "$_b" "double request: control/shutdown still holds '$_v' after the guest finished"
 		return 1
 	fi
-	soak_fault_result double-request "$_a" "$_b" ok "$_what"
+	if [ "$(soak_busy_refusals)" -gt "$_busy0" ]; then
+		soak_fault_result double-request "$_a" "$_b" ok "refused as busy, $_what"
+	else
+		soak_fault_result double-request "$_a" "$_b" missed "the guest did not see it while busy, $_what"
+	fi
 }
 
 # An unknown control/shutdown value before a real request: reported in

@@ -60,6 +60,7 @@ class SoakRun(Run):
         self.last_activity = time.monotonic()
         self.dom0_cycle = 0
         self.soak = None
+        self.stop_asked = False
 
     # -- setup ----------------------------------------------------------
     def prepare(self):
@@ -89,8 +90,10 @@ class SoakRun(Run):
     # -- following it ---------------------------------------------------
     def note(self, msg):
         # Every passing KTAP line of thousands of cycles is too much: the
-        # progress line counts them.
-        if msg.startswith("guest: ok "):
+        # progress line counts them. After the first failure, the cycles
+        # that still run until dom0 stops are not the story either.
+        if msg.startswith("guest: ok ") or (self.stop_asked and msg.startswith("guest: ")
+                                            and "1.." not in msg):
             return
         super().note(msg)
 
@@ -155,6 +158,7 @@ class SoakRun(Run):
         overwritten by the next cycle's "resumed K" when requests keep
         coming (remus), so dom0 cannot rely on seeing it."""
         k, what = first
+        self.stop_asked = True
         text = "cycle %d: %s" % (k, "; ".join(what))
         self.note("soak: the guest failed at %s; asking dom0 to stop" % text)
         tmp = os.path.join(self.logs, ".soak-stop")

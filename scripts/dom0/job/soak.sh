@@ -230,11 +230,13 @@ soak_settled() {
 		/^# control\/shutdown: suspend$/ { last = "request" }
 		/^# pvsr-report cycle=/ { last = "report" }
 		END { exit last == "request" }' || soak_in_checks; then
-		SOAK_QUIET=0
+		SOAK_QUIET=
 		return 1
 	fi
-	SOAK_QUIET=$((SOAK_QUIET + 1))
-	[ "$SOAK_QUIET" -ge 5 ]
+	# Quiet since the first quiet poll for a second (polls are slow here).
+	_now=$(uptime_s)
+	[ -z "$SOAK_QUIET" ] && SOAK_QUIET=$_now
+	awk -v a="$SOAK_QUIET" -v b="$_now" 'BEGIN { exit !(b - a >= 1) }'
 }
 
 # Stop remus safely: in the checks window if it comes within 10 s; then
@@ -242,7 +244,8 @@ soak_settled() {
 # suspend in flight), let it finish: resume it cancelled if it ends
 # suspended with no toolstack behind it.
 soak_remus_stop() {
-	wait_until 10 soak_in_checks
+	# A stopped soak stops remus at once: no more cycles of a failed guest.
+	[ -z "$SOAK_STOPPED" ] && wait_until 10 soak_in_checks
 	echo "$(uptime_s) s: stopping xl remus ($1)"
 	SOAK_KILL=$1
 	soak_kill_tree
@@ -253,7 +256,7 @@ soak_remus_stop() {
 		echo "clearing the request remus left: control/shutdown '$_v'"
 		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
 	fi
-	SOAK_QUIET=0
+	SOAK_QUIET=
 	wait_until 30 soak_settled || return 1
 	if soak_guest_suspended; then
 		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"

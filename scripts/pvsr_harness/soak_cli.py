@@ -26,17 +26,24 @@ crash, a hang, a stop); 2 usage; 3 infrastructure (no cache, QEMU, Xen,
 dom0, toolstack)."""
 
 FAULT_HELP = """\
-faults, each counted like the cycles: back-to-back (a checkpoint request
-while the guest still runs the previous resume), double-request (a second
-control/shutdown=suspend while the guest is suspended: refused as busy,
-served later as a suspend of its own, which dom0 resumes cancelled),
-unknown (an unknown control/shutdown value before a real request: must be
-reported and left in the node), pause (xl pause across the request and
-after the resume), toolstack-fail (xl save onto the 9p share fails after
-the guest suspended; libxl resumes it cancelled), vcpu-set (xl vcpu-set
-up to --max-vcpus and back to --vcpus between suspends and while a
-request is served: needs --max-vcpus and a guest that honours
-cpu/N/availability, fails clearly otherwise; never in "all").
+faults, each counted like the cycles:
+  back-to-back    a checkpoint request while the guest still runs the
+                  previous resume;
+  double-request  xl save, xl restore -p, a second control/shutdown=suspend
+                  written into the paused new domain, unpause: the guest
+                  must not act on it inside the suspend it resumes from,
+                  then serve it (a suspend of its own, which dom0 resumes
+                  cancelled) or clear it;
+  unknown         an unknown control/shutdown value before a real request:
+                  reported in data/pvsr/error and left in the node;
+  pause           xl pause across the request and after the resume;
+  toolstack-fail  xl save onto the 9p share fails after the guest
+                  suspended ("Failed to write page data to stream (14 =
+                  Bad address)"); libxl resumes it cancelled;
+  vcpu-set        xl vcpu-set up to --max-vcpus and back to --vcpus between
+                  suspends and while a request is served (needs --max-vcpus
+                  and a guest that honours cpu/N/availability; never in
+                  "all").
 LIST: comma-separated NAME or NAME:COUNT, or "all"."""
 
 # --mixed without counts.
@@ -94,10 +101,6 @@ def build_parser():
                    help="guest ELF (default build/test-guest/pvsr-guest)")
     p.add_argument("--guest-arg", action="append", default=[], metavar="WORD",
                    help="extra word for the guest command line (repeatable)")
-    p.add_argument("--guest-scenario", metavar="NAME",
-                   help="run a guest that predates pvsr.scenario=soak as NAME "
-                   "(e.g. two-host: any suspend return) with the planned "
-                   "number of cycles as a fixed plan")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="hard limit on the whole run (default: from the plan)")
     p.add_argument("--boot-timeout", type=float, default=300, metavar="S",
@@ -143,7 +146,7 @@ def harness_args(args, plan):
         cache=args.cache, xs_snoop=False, stall_dump=args.stall_dump,
         dom0_initrd="pvsr", soak_plan=plan, remus_ms=args.remus_ms,
         cycle_timeout=args.cycle_timeout, progress=args.progress,
-        guest_scenario=args.guest_scenario, max_vcpus=args.max_vcpus)
+        max_vcpus=args.max_vcpus)
 
 
 def check(args):
@@ -173,8 +176,6 @@ def two_hosts(args):
     if bool(args.save_restore) == bool(args.migrate):
         raise UsageError("--hosts 2 needs exactly one of --save-restore N and "
                          "--migrate N")
-    if args.guest_scenario:
-        raise UsageError("--hosts 2 runs the guest as two-host already")
     kind, count = (("migrate", args.migrate) if args.migrate
                    else ("save-restore", args.save_restore))
     if count < 1:

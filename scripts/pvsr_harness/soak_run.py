@@ -71,21 +71,8 @@ class SoakRun(Run):
             os.unlink(stop)
         with open(os.path.join(self.logs, "soak.conf"), "w") as f:
             f.write(soak_plan.conf_text(self.plan, a.remus_ms, a.cycle_timeout))
-        if a.guest_scenario:
-            self.use_guest_scenario(a.guest_scenario)
         self.note("soak plan: %s (%d suspends or more)" % (
             ", ".join("%s %d" % e for e in self.plan), soak_plan.cycles_of(self.plan)))
-
-    def use_guest_scenario(self, name):
-        """An older guest without pvsr.scenario=soak: run it as NAME with
-        a fixed plan of the planned number of cycles."""
-        path = os.path.join(self.logs, "guest.cfg")
-        with open(path) as f:
-            text = f.read()
-        text = text.replace("pvsr.scenario=soak", "pvsr.scenario=" + name)
-        with open(path, "w") as f:
-            f.write(text)
-        self.cfg = text
 
     # -- following it ---------------------------------------------------
     def note(self, msg):

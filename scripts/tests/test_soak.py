@@ -251,7 +251,7 @@ class StopVerdictTest(unittest.TestCase):
             scenario="soak", vcpus=4, memory=128, cycles=30, guest_arg=[],
             accel="auto", guest_timeout=300, json=None,
             soak_plan=[("checkpoint", 30)], remus_ms=100, cycle_timeout=120,
-            progress=20, guest_scenario=None)
+            progress=20)
         r = SoakRun(args, progress=lambda msg: None)
         r.logs = tmp
         r.kernel = "/k/pvsr-guest"

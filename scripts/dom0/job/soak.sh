@@ -28,12 +28,14 @@ SOAK_CYCLE_TIMEOUT=120
 SOAK_PLAN="checkpoint ${CYCLES:-1}"
 # The job folder (/job in dom0): where job.sh, which sources this, lives.
 SOAK_JOB=$(dirname "$0")
+# shellcheck disable=SC1091 # written per run by scripts/soak
 [ -f "$SOAK_JOB/soak.conf" ] && . "$SOAK_JOB/soak.conf"
 
 # The guest's console log being written now: after a live migration
 # xenconsoled goes on writing guest-NAME--incoming.log (the domain's name
 # while it arrived), after a restore guest-NAME.log again.
 soak_console() {
+	# shellcheck disable=SC2012 # our own file names, newest first
 	ls -t "$PVSR_OUT/console/guest-$GUEST_NAME"*.log 2>/dev/null | head -n 1
 }
 
@@ -149,7 +151,7 @@ soak_save_restore() {
 	rm -f "$SAVE_DIR/guest.save"
 	set_domid || { soak_stop "$_k" "no domain id after restore $_k"; return 1; }
 	soak_wait "$_k" || return 1
-	soak_advance "$_k" save-restore "${1:-}"
+	soak_advance "$_k" save-restore
 }
 
 soak_migrate() {
@@ -159,7 +161,7 @@ soak_migrate() {
 		{ soak_stop "$_k" "xl migrate failed (step migrate-$_k)"; return 1; }
 	set_domid || { soak_stop "$_k" "no domain id after migration $_k"; return 1; }
 	soak_wait "$_k" || return 1
-	soak_advance "$_k" migrate "${1:-}"
+	soak_advance "$_k" migrate
 }
 
 # One checkpoint with `xl save -c` (the faults use it: one request each).
@@ -204,6 +206,7 @@ soak_kill_tree() {
 	for _p in /proc/[0-9]*; do
 		read -r _st < "$_p/stat" 2>/dev/null || continue
 		# pid (comm) state ppid ...: comm has no spaces for these.
+		# shellcheck disable=SC2086 # split into fields on purpose
 		set -- $_st
 		[ "$4" = "$SOAK_KILL" ] && kill -TERM "${_p#/proc/}" 2>/dev/null
 	done
@@ -431,10 +434,13 @@ soak_fault_pause() {
 	_xrc=$?
 	rm -f "$SAVE_DIR/guest.save"
 	[ "$_xrc" = 0 ] || { soak_stop "$_a" "pause: xl save -c exited $_xrc"; return 1; }
-	step "pause-after-$_a" xl pause "$DOMID" &&
-		sleep 1 &&
-		step "unpause-after-$_a" xl unpause "$DOMID" ||
-		{ soak_stop "$_a" "xl pause/unpause after the resume failed"; return 1; }
+	if ! step "pause-after-$_a" xl pause "$DOMID"; then
+		soak_stop "$_a" "xl pause after the resume failed"
+		return 1
+	fi
+	sleep 1
+	step "unpause-after-$_a" xl unpause "$DOMID" ||
+		{ soak_stop "$_a" "xl unpause after the resume failed"; return 1; }
 	soak_wait "$_a" || return 1
 	soak_advance "$_a" save-c pause
 	soak_fault_result pause "$_a" "$_a" ok "paused across the request and after the resume"

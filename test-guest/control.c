@@ -32,6 +32,7 @@ static bool recheck; /* read the node again at the next poll */
 static bool in_check;
 /* The unknown value reported last, so a duplicate event stays quiet. */
 static char last_ignored[CONTROL_VALUE_MAX];
+static unsigned int refused_during_suspend;
 /* Where the request being served came from (control_request_via()). */
 static const char *request_via = "none";
 
@@ -283,6 +284,34 @@ void control_poll(void)
 	xs_poll_watches();
 	if (recheck && watch_id >= 0 && !pvsr_control_busy(&control))
 		control_check_once();
+}
+
+/*
+ * Right after the suspend hypercall came back, before anyone could have
+ * seen this guest run again: a "suspend" in the node now was written
+ * while the guest was suspending, i.e. a second request during a suspend.
+ * Carrying it out later would suspend a guest nobody is saving (it would
+ * stay suspended for good), so it is refused and cleared, with an error
+ * in data/pvsr/error. Any other request stays and is served afterwards.
+ * A new domain starts with an empty node: nothing to do there.
+ */
+void control_after_suspend(void)
+{
+	char value[CONTROL_VALUE_MAX];
+	int len = xs_read(CONTROL_SHUTDOWN_PATH, value, sizeof(value));
+
+	if (len < 0 || strcmp(value, pvsr_control_name(PVSR_CONTROL_SUSPEND)))
+		return;
+	refused_during_suspend++;
+	if (xs_write(CONTROL_SHUTDOWN_PATH, ""))
+		console_printf("# control/shutdown: could not clear it\n");
+	report("refused", "suspend",
+	       "a second suspend request arrived during a suspend");
+}
+
+unsigned int control_refused_during_suspend(void)
+{
+	return refused_during_suspend;
 }
 
 void control_done(void)

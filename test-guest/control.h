@@ -43,6 +43,12 @@ int control_init(const struct control_ops *ops);
 /* Deliver xenstore watch events and act on requests (vCPU 0's loop). */
 void control_poll(void);
 /* The active request is over (resumed or cancelled): accept the next. */
+/*
+ * Right after pvsr_suspend() returns: refuse (clear, report) a suspend
+ * request written during the suspend; count them.
+ */
+void control_after_suspend(void);
+unsigned int control_refused_during_suspend(void);
 void control_done(void);
 /* Whether control_init() has set up the watch. */
 bool control_watching(void);

@@ -41,8 +41,9 @@ void hotplug_boot_limit(void)
 
 	for (cpu = 1; cpu < guest_nr_online; cpu++) {
 		if (read_availability(cpu) == AVAIL_OFFLINE) {
-			console_printf("pvsr-guest: vCPUs %u-%u offline (cpu/N/availability)\n",
-				       cpu, guest_nr_vcpus - 1);
+			console_printf(
+				"pvsr-guest: vCPUs %u-%u offline (cpu/N/availability)\n",
+				cpu, guest_nr_vcpus - 1);
 			guest_nr_online = cpu;
 			return;
 		}
@@ -135,12 +136,14 @@ static void refuse(unsigned int cpu)
 	if (refusal_reported[cpu])
 		return;
 	refusal_reported[cpu] = true;
-	snprintf(msg, sizeof(msg),
-		 "hotplug: vCPU %u carries the workloads' IPI ring: it stays online",
-		 cpu);
+	snprintf(
+		msg, sizeof(msg),
+		"hotplug: vCPU %u carries the workloads' IPI ring: it stays online",
+		cpu);
 	console_printf("# %s\n", msg);
 	if (xs_write(XS_ERROR_PATH, msg))
-		console_printf("# hotplug: could not write %s\n", XS_ERROR_PATH);
+		console_printf("# hotplug: could not write %s\n",
+			       XS_ERROR_PATH);
 }
 
 void hotplug_poll(void)

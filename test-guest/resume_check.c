@@ -31,6 +31,9 @@ void resume_check_prepare(struct resume_context *rc, unsigned int cycle,
 	resume_time_prepare();
 	workload_snapshot_all(rc->before);
 	resume_park_prepare(&rc->park);
+	for (unsigned int cpu = 0; cpu < guest_nr_vcpus; cpu++)
+		rc->was_online[cpu] = __atomic_load_n(&guest_cpus[cpu].online,
+						      __ATOMIC_ACQUIRE);
 }
 
 static void check_return(struct ktap_ctx *ctx, struct resume_context *rc)
@@ -134,19 +137,33 @@ static void check_time(struct ktap_ctx *ctx, struct resume_context *rc)
 }
 
 /* Offline vCPUs are not saved: they must come back down, untouched. */
+/*
+ * The vCPUs above the workloads' ring, as they were when the suspend
+ * began (xl vcpu-set may have brought some up): an offline one stays
+ * down and out of it, an online one took part and is back.
+ */
 static void check_offline(struct ktap_ctx *ctx, struct resume_context *rc)
 {
 	unsigned int cpu;
 
 	for (cpu = guest_nr_online; cpu < guest_nr_vcpus; cpu++) {
 		long up = pvsr_hyp_vcpu_op(VCPUOP_is_up, cpu, NULL);
+		enum pvsr_vcpu_outcome got = rc->report->vcpu[cpu].outcome;
 
-		KTAP_EXPECT(ctx, up == 0, "offline vCPU %u is_up %ld", cpu, up);
+		if (!rc->was_online[cpu]) {
+			KTAP_EXPECT(ctx, up == 0, "offline vCPU %u is_up %ld",
+				    cpu, up);
+			KTAP_EXPECT(ctx, got == PVSR_VCPU_NOT_INVOLVED,
+				    "offline vCPU %u took part (outcome %d)",
+				    cpu, got);
+			continue;
+		}
+		KTAP_EXPECT(ctx, up == 1, "hot-plugged vCPU %u is_up %ld", cpu,
+			    up);
 		KTAP_EXPECT(ctx,
-			    rc->report->vcpu[cpu].outcome ==
-				    PVSR_VCPU_NOT_INVOLVED,
-			    "offline vCPU %u took part (outcome %d)", cpu,
-			    rc->report->vcpu[cpu].outcome);
+			    got == PVSR_VCPU_REBUILT ||
+				    got == PVSR_VCPU_RESTARTED,
+			    "hot-plugged vCPU %u outcome %d", cpu, got);
 	}
 }
 

@@ -20,6 +20,7 @@ struct resume_context {
 	struct workload_stats before[GUEST_MAX_VCPUS];
 	struct park_snapshot park;
 	unsigned int window_unacked; /* vCPUs not at work when suspending */
+	bool was_online[GUEST_MAX_VCPUS]; /* when the suspend began */
 };
 
 /* Snapshot what the checks compare against, just before suspending. */

@@ -157,6 +157,9 @@ static void final_report(void)
 	ktap_diag(
 		"pvsr-guest: %u vCPU(s) taken down and %u brought up by the toolstack, %u request(s) refused",
 		hotplug_downs(), hotplug_ups(), hotplug_refused());
+	ktap_diag(
+		"pvsr-guest: %u suspend request(s) refused because they arrived during a suspend",
+		control_refused_during_suspend());
 	ktap_diag("pvsr-guest: %u suspend cycles, %u of %u tests failed",
 		  cycles_done, ktap_failures(), ktap_reported());
 	if (open_ended)
@@ -188,6 +191,7 @@ static void run_one_cycle(const struct scenario *sc)
 	ctx.window_unacked = window_open();
 	resume_check_prepare(&ctx, cycles_done, sc->expected_return);
 	ctx.rc = pvsr_suspend(&guest_pvsr, &report);
+	control_after_suspend();
 	window_close();
 	ctx.report = &report;
 	control_done();

@@ -111,6 +111,11 @@ bool suspend_channel_take_request(void)
 	return __atomic_exchange_n(&pending, false, __ATOMIC_ACQ_REL);
 }
 
+void suspend_channel_defer_request(void)
+{
+	__atomic_store_n(&pending, true, __ATOMIC_RELEASE);
+}
+
 unsigned int suspend_channel_requests(void)
 {
 	return __atomic_load_n(&requests, __ATOMIC_RELAXED);

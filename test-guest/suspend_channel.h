@@ -29,6 +29,8 @@ int suspend_channel_init(void);
 bool suspend_channel_active(void);
 /* A request arrived since the last call (consumes it). Main loop only. */
 bool suspend_channel_take_request(void);
+/* Keep a request taken too early for the next call. */
+void suspend_channel_defer_request(void);
 /* Requests that arrived on the channel so far. */
 unsigned int suspend_channel_requests(void);
 

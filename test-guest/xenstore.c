@@ -1003,10 +1003,55 @@ static void drop_events(void)
 		watches[i].missed = false;
 }
 
+/*
+ * The new connection has no watches: register them all again, pipelined
+ * (every request, then every reply: xenstored answers one connection's
+ * requests in order), one round trip with dom0 instead of one per watch.
+ * Called under the suspend lock: nothing else is in flight.
+ */
+static int rewatch_all(void)
+{
+	uint64_t deadline = time_now_ns() + XS_TIMEOUT_NS;
+	uint32_t req_id[XS_MAX_WATCHES];
+	unsigned int slot[XS_MAX_WATCHES];
+	unsigned int i, n = 0;
+	int rc = 0, first = 0;
+	char ok[4];
+
+	for (i = 0; i < XS_MAX_WATCHES && !rc; i++) {
+		struct xs_iov iov[2];
+
+		if (!watches[i].used)
+			continue;
+		iov[0] = path_iov(watches[i].path);
+		iov[1] = path_iov(watches[i].token);
+		rc = send_request(XS_WATCH, XS_NO_TX, iov, 2, deadline);
+		if (rc) {
+			first = xs_fail(rc, XS_WATCH, watches[i].path);
+			break;
+		}
+		slot[n] = i;
+		req_id[n++] = xs.wait_req_id;
+	}
+	for (i = 0; i < n; i++) {
+		xs.wait_req_id = req_id[i];
+		rc = wait_reply(deadline);
+		if (!rc) {
+			rc = take_reply(XS_WATCH, ok, sizeof(ok));
+			rx_reset();
+		}
+		if (rc < 0 && !first)
+			first = xs_fail(rc, XS_WATCH, watches[slot[i]].path);
+		if (rc == -XS_E_TIMEOUT)
+			break;
+	}
+	xs.wait_req_id = 0;
+	return first;
+}
+
 int xs_resume(void)
 {
-	unsigned int i;
-	int rc, first = 0;
+	int rc;
 
 	/* Still under xs_suspend()'s lock: no reader is in the ring. */
 	rc = attach_ring();
@@ -1015,21 +1060,15 @@ int xs_resume(void)
 	drop_events();
 	xs.wait_req_id = 0;
 	xs.ready = !rc;
-	suspend_end();
 	if (rc) {
+		suspend_end();
 		console_printf("# xenstore: resume: no client: %s\n",
 			       xs_strerror(rc));
 		return rc;
 	}
-	/* The new connection has no watches: register them all again. */
-	for (i = 0; i < XS_MAX_WATCHES; i++) {
-		if (!watches[i].used)
-			continue;
-		rc = send_watch(XS_WATCH, &watches[i]);
-		if (rc && !first)
-			first = rc;
-	}
-	return first;
+	rc = rewatch_all();
+	suspend_end();
+	return rc;
 }
 
 /*

@@ -347,3 +347,32 @@ def summary_line(c):
                return_text(g),
                ", rc %d (%s)" % (g["rc"], _error_text(g["error"]) if "error" in g
                                  else "no detail") if g["rc"] < 0 else ""))
+
+
+_HOTPLUG = re.compile(r"#\s*pvsr-hotplug vcpu=(\d+) state=(online|offline) ns=(\d+)")
+_HOTPLUG_SUMMARY = re.compile(
+    r"#\s*pvsr-guest: (\d+) vCPU\(s\) taken down and (\d+) brought up by the "
+    r"toolstack, (\d+) request\(s\) refused")
+
+
+def hotplug_lines(texts):
+    """The guest's vCPU hotplug transitions, in order: [{vcpu, state, ns}]."""
+    out = []
+    for text in ([texts] if isinstance(texts, str) else texts):
+        for line in text.split("\n"):
+            m = _HOTPLUG.search(line)
+            if m:
+                out.append({"vcpu": int(m.group(1)), "state": m.group(2),
+                            "ns": int(m.group(3))})
+    return out
+
+
+def hotplug_summary(texts):
+    """The guest's final hotplug counts, or None if it printed none."""
+    for text in ([texts] if isinstance(texts, str) else texts):
+        for line in text.split("\n"):
+            m = _HOTPLUG_SUMMARY.search(line)
+            if m:
+                return {"downs": int(m.group(1)), "ups": int(m.group(2)),
+                        "refused": int(m.group(3))}
+    return None

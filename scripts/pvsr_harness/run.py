@@ -553,6 +553,7 @@ class Run:
                     cyclesmod.suspend_channel_on(a.guest_arg)):
                 self.fail(p)
         self.control_bogus = self.judge_control_bogus()
+        self.hotplug = self.judge_hotplug(texts)
 
         # Copies with obvious names at the top of the logs folder.
         self.xen_log = os.path.join(logs, "xl-dmesg.log")
@@ -584,6 +585,35 @@ class Run:
             self.fail("control/shutdown = '%s': the guest acknowledged (cleared) "
                       "an unknown value; the node held '%s' afterwards"
                       % (d["value"], d.get("node", "?")))
+        return d
+
+    def judge_hotplug(self, texts):
+        """Scenario hotplug: xl vcpu-set took the guest's extra vCPUs up and
+        down across a checkpoint and a save/restore (dom0 waited for each
+        change in xl vcpu-list), and a request for a vCPU of the workloads'
+        ring was refused while it kept running."""
+        if self.args.scenario != "hotplug":
+            return None
+        res = self.result
+        d = {"transitions": cyclesmod.hotplug_lines(texts),
+             "summary": cyclesmod.hotplug_summary(texts),
+             "running_after_refused_set": res.get("vcpus_after_refused_set")}
+        if self.errors:
+            return d
+        # vcpu-set 1 asks every vCPU but 0 to go: the extra one goes, the
+        # ring's stay.
+        want = str(self.args.vcpus)
+        if d["running_after_refused_set"] != want:
+            self.fail("hotplug: after `xl vcpu-set 1` %s vCPU(s) ran, want %s "
+                      "(the guest keeps its ring vCPUs, the extra one goes)"
+                      % (d["running_after_refused_set"], want))
+        s = d["summary"]
+        if s is None:
+            self.fail("hotplug: the guest printed no hotplug summary")
+        elif s["downs"] < 2 or s["ups"] < 3 or s["refused"] < 1:
+            self.fail("hotplug: the guest took %d vCPU(s) down, brought %d up and "
+                      "refused %d request(s); want at least 2, 3 and 1"
+                      % (s["downs"], s["ups"], s["refused"]))
         return d
 
     def read_cores(self):
@@ -706,6 +736,7 @@ class Run:
             "ktap": self.ktap.to_json(),
             "cycles": self.cycles,
             "control_bogus": self.control_bogus,
+            "hotplug": getattr(self, "hotplug", None),
             "timings_s": {
                 "qemu_to_toolstack": round(tool_up - self.t_qemu, 2) if tool_up else None,
                 "create": step["create"]["duration"] if "create" in step else None,

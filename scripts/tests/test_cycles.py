@@ -182,6 +182,20 @@ class JsonTest(unittest.TestCase):
         self.assertNotIn(3, r.downtime)
 
 
+class HotplugTest(unittest.TestCase):
+    def test_lines_and_summary(self):
+        log = ("# pvsr-hotplug vcpu=4 state=online ns=1757829\r\n"
+               "[2026] # pvsr-hotplug vcpu=4 state=offline ns=912\n"
+               "# pvsr-guest: 2 vCPU(s) taken down and 4 brought up by the "
+               "toolstack, 1 request(s) refused\n")
+        self.assertEqual(cycles.hotplug_lines(log),
+                         [{"vcpu": 4, "state": "online", "ns": 1757829},
+                          {"vcpu": 4, "state": "offline", "ns": 912}])
+        self.assertEqual(cycles.hotplug_summary([log]),
+                         {"downs": 2, "ups": 4, "refused": 1})
+        self.assertIsNone(cycles.hotplug_summary("# pvsr-guest: 3 suspend cycles"))
+
+
 class VerdictTest(unittest.TestCase):
     def probs(self, text, scenario="save-restore", n=1, vcpus=2):
         return cycles.problems(scenario, n, vcpus, cycles.parse(text))

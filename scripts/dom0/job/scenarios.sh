@@ -389,6 +389,7 @@ scenario_hotplug() {
 	wait_state ready || return 1
 	_max=$(xl vcpu-list "$GUEST_NAME" | awk 'NR > 1 { n++ } END { print n + 0 }')
 	result max_vcpus "$_max"
+	mkdir -p "$SAVE_DIR"
 	vcpu_set "$_max" || return 1
 	step checkpoint-1 suspend_watched checkpoint-1 \
 		xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
@@ -396,7 +397,6 @@ scenario_hotplug() {
 	step rm-save-1 rm -f "$SAVE_DIR/guest.save"
 	wait_state "resumed 1" || return 1
 	vcpu_set "$VCPUS" || return 1
-	mkdir -p "$SAVE_DIR"
 	step save-2 suspend_watched save-2 \
 		xl save "$GUEST_NAME" "$SAVE_DIR/guest.save" ||
 		{ xl_failed save-2; return 1; }
@@ -406,7 +406,8 @@ scenario_hotplug() {
 	set_domid || return 1
 	wait_state "resumed 2" || return 1
 	vcpu_set $((VCPUS + 1)) || return 1
-	# Asking for vCPU 1 to go: refused, it keeps running.
+	# Asking every vCPU but 0 to go: the extra one goes, the ring's vCPUs
+	# are refused and keep running.
 	step vcpu-set-1 xl vcpu-set --ignore-host "$GUEST_NAME" 1 || { xl_failed vcpu-set-1; return 1; }
 	sleep 2
 	result vcpus_after_refused_set "$(vcpus_running)"

@@ -31,9 +31,10 @@ faults, each counted like the cycles:
                   previous resume;
   double-request  xl save, xl restore -p, a second control/shutdown=suspend
                   written into the paused new domain, unpause: the guest
-                  must not act on it inside the suspend it resumes from,
-                  then serve it (a suspend of its own, which dom0 resumes
-                  cancelled) or clear it;
+                  must not act on it inside the suspend it resumes from;
+                  it refuses it (cleared, data/pvsr/error) or serves it
+                  later (a suspend of its own, which dom0 resumes
+                  cancelled), and the node ends empty;
   unknown         an unknown control/shutdown value before a real request:
                   reported in data/pvsr/error and left in the node;
   pause           xl pause across the request and after the resume;

@@ -50,6 +50,7 @@ _RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s+(\S+)(?:\s*#\s*(.*))?$")
 _CHECK = re.compile(r"^resume_(\d+)_(.+)$")
 _EXPECT = re.compile(r"^#\s*(\S+): EXPECTATION FAILED at line \d+: (.*)$")
 _BUSY = "'suspend' while 'suspend' runs: later"
+_REFUSED = "# control/shutdown: refused 'suspend'"
 
 
 def category(check):
@@ -65,6 +66,7 @@ class Tally:
         self.expect = {}       # test name -> [EXPECTATION FAILED texts]
         self.reports = cyclesmod.Reports()
         self.busy_refusals = set()
+        self.refused_during_suspend = set()
         self.final = None      # "# pvsr-guest: ..." line
         # Something failed (cheap to test while following a long soak).
         self.any_bad = False
@@ -86,6 +88,8 @@ class Tally:
                     self.reports.add_line(body)
                     self.any_bad = self.any_bad or body.startswith("# pvsr-error") \
                         or bool(self.reports.conflicts)
+            if body.startswith(_REFUSED):
+                self.refused_during_suspend.add(self.last_report_cycle())
             if _BUSY in body:
                 # One refusal per cycle it happened in (the line carries no
                 # cycle number: count distinct lines in console order).
@@ -323,6 +327,7 @@ def soak_json(tally, kinds, faults, planned_faults, stop=None):
         "other_failed_results": tally.other_failures(),
         "faults": fault_counts(faults, planned_faults),
         "busy_refusals_seen": len(tally.busy_refusals),
+        "refused_during_suspend_seen": len(tally.refused_during_suspend),
         "latency_ns": tally.latencies(stop_cycle),
         "guest_final": tally.final,
         "stopped": None,

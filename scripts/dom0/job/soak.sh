@@ -303,7 +303,12 @@ soak_checkpoints() {
 	sed 's/^/  | /' "$_log" >> "$PVSR_OUT/commands.log"
 	printf '# remus from cycle %d: stopped after cycle %d (step count was %d)\n' \
 		"$_first" "$SOAK_DONE" "$_n" >> "$PVSR_OUT/commands.log"
-	[ "$_rc" = 0 ] || return 1
+	if [ "$_rc" != 0 ]; then
+		# The cycles remus made still happened (a stopped soak counts
+		# them up to its stop cycle).
+		soak_advance "$(soak_reported_k)" checkpoint
+		return 1
+	fi
 	# Cycles remus finished while it was being stopped.
 	_k=$(soak_reported_k)
 	if [ "$_k" -gt "$SOAK_DONE" ]; then

@@ -16,7 +16,7 @@ from .soak_count import FAULTS
 DEFAULT_MIXED_FAULTS = tuple(f for f in FAULTS if f != "vcpu-set")
 # How many suspends each entry makes (remus: one per checkpoint).
 CYCLES_PER = {"save-restore": 1, "migrate": 1, "fault-back-to-back": 2,
-              "fault-double-request": 2, "fault-unknown": 1, "fault-pause": 1,
+              "fault-double-request": 1, "fault-unknown": 1, "fault-pause": 1,
               "fault-toolstack-fail": 1, "fault-vcpu-set": 4}
 # A generous bound on the seconds one entry takes under TCG (the run's
 # hard timeout; a stall is caught much sooner by the per-cycle timeout).

@@ -212,7 +212,7 @@ class PlanTest(unittest.TestCase):
         kinds = [k for k, _ in plan]
         self.assertEqual(kinds[0], "checkpoint")
         self.assertLess(kinds.index("save-restore"), len(kinds) // 2)
-        self.assertEqual(soak_plan.cycles_of(plan), 200 + 6 + 4 + 2 + 2 + 1 + 1 + 1)
+        self.assertEqual(soak_plan.cycles_of(plan), 200 + 6 + 4 + 2 + 1 + 1 + 1 + 1)
 
     def test_blocks(self):
         plan = soak_plan.build(100, 0, 0, None, checkpoint_block=30)

@@ -2,7 +2,8 @@
 """The job folder shared with dom0 over 9p (tag "pvsr", mounted at /job).
 
 In:  job.sh (generated), lib.sh, scenarios.sh, soak.sh,
-     migrate-transport.sh (from scripts/dom0/job/), soak.conf (scripts/soak), guest.cfg (from the one xl template), pvsr-guest.
+     migrate-transport.sh (from scripts/dom0/job/), soak.conf (from
+     scripts/soak), guest.cfg (from the one xl template), pvsr-guest.
 Out: out/commands.log, out/steps.tsv, out/steps/*.out, out/result.txt,
      out/console/guest-*.log (xenconsoled writes them there directly),
      out/job.log.

@@ -6,7 +6,8 @@ Offline by default: KTAP and pvsr-report parsers, xl config, job scripts
 --e2e adds test_e2e.py: deliberately broken guests that must make a real
 run under Xen fail (fourteen QEMU runs; each test runs in its own process,
 --jobs at a time, a two-host test counting as two), and test_e2e_soak.py
-(a short scripts/soak that must pass with every count at zero). --linux-domu adds
+(two short scripts/soak runs: one must pass with every count at zero, one
+with a guest that loses an IPI must stop at that cycle). --linux-domu adds
 test_e2e_linux.py: save-restore, checkpoint and migrate driven with a Linux
 PV domU, evidence about the harness's plumbing only (three more runs; the
 pvsr guest runs those scenarios itself in `make check`).

@@ -312,9 +312,13 @@ def soak_json(tally, kinds, faults, planned_faults, stop=None):
     A failure found in the guest's checks stops the count at its cycle:
     nothing after it is counted (dom0 stops there too)."""
     first = tally.first_failure()
+    # The guest's own first failure names the cycle; dom0's stop cycle
+    # (it can lag the guest by a few remus cycles, and "failed" in
+    # data/pvsr/state carries no number) only when the guest names none:
+    # a hang, an xl failure.
     stop_cycle = first[0] if first else None
-    if stop and stop.get("cycle") is not None:
-        stop_cycle = stop["cycle"] if stop_cycle is None else min(stop_cycle, stop["cycle"])
+    if stop_cycle is None and stop and stop.get("cycle") is not None:
+        stop_cycle = stop["cycle"]
     counts = tally.counts(stop_cycle)
     done = [k for k in tally.checks() if stop_cycle is None or k <= stop_cycle]
     d = {

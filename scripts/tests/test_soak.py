@@ -334,3 +334,24 @@ class TwoHostRecordTest(unittest.TestCase):
             self.assertIsNone(s["stopped"])
             self.assertEqual(s["hosts"], 2)
             self.assertEqual(s["latency_ns"]["vcpu_park"]["n"], 9)
+
+
+class StopCycleTest(unittest.TestCase):
+    def test_guest_failure_wins_over_a_lagging_dom0(self):
+        # Seen (build/soak/c200b): dom0, two cycles behind under remus,
+        # saw "failed" while it waited for cycle 26 and stopped "at 26";
+        # the guest's failed check is cycle 28's.
+        t = tally_of(fixture(FAILED_28))
+        s = soak_count.soak_json(t, {}, [], {}, stop={
+            "cycle": 26, "reason": "the guest reported failed in data/pvsr/state"})
+        self.assertEqual(s["stopped"]["cycle"], 28)
+        self.assertEqual(s["failures"]["other"], 1)
+        self.assertEqual(s["stopped"]["dom0_reason"],
+                         "the guest reported failed in data/pvsr/state")
+
+    def test_dom0_stop_without_guest_failure(self):
+        t = tally_of(fixture(PASSING))
+        s = soak_count.soak_json(t, {}, [], {}, stop={"cycle": 2, "reason": "xl save failed"})
+        self.assertEqual(s["stopped"]["cycle"], 2)
+        self.assertEqual(s["last_cycle"], 2)
+        self.assertEqual(s["stopped"]["what"], [])

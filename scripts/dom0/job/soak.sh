@@ -105,7 +105,10 @@ soak_wait() {
 	if [ -f "$PVSR_OUT/guest-end" ]; then
 		soak_stop "$1" "the guest $(cat "$PVSR_OUT/guest-end") before finishing cycle $1"
 	elif [ "$_k" = -1 ]; then
-		soak_stop "$1" "the guest reported failed in data/pvsr/state after cycle $1"
+		# "failed" has no number: the guest's last report names the cycle.
+		_rk=$(soak_reported_k)
+		[ "$_rk" -lt "$1" ] && _rk=$1
+		soak_stop "$_rk" "the guest reported failed in data/pvsr/state (its last cycle: $_rk)"
 	elif [ -n "${SOAK_XL:-}" ] && ! kill -0 "$SOAK_XL" 2>/dev/null; then
 		return 1
 	else

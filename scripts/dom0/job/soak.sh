@@ -272,10 +272,12 @@ soak_remus_stop() {
 	xl list -v
 }
 
+# Variables here must not be the ones `step` (lib.sh: _n, _rc, ...) or
+# soak_wait (_k) set: they run inside.
 soak_checkpoints() {
 	_goal=$((SOAK_DONE + $1))
 	_first=$((SOAK_DONE + 1))
-	_n=$(cat "$PVSR_OUT/.nstep" 2>/dev/null || echo 0)
+	_cpstep=$(cat "$PVSR_OUT/.nstep" 2>/dev/null || echo 0)
 	_log=$PVSR_OUT/steps/remus-$_first.out
 	mark "soak remus from cycle $_first to $_goal"
 	printf '$ %s\n' "$(quote xl remus -F -b -n -d -i "$SOAK_REMUS_MS" "$GUEST_NAME" localhost)" \
@@ -283,9 +285,9 @@ soak_checkpoints() {
 	xl remus -F -b -n -d -i "$SOAK_REMUS_MS" "$GUEST_NAME" localhost \
 		> "$_log" 2>&1 < /dev/null &
 	SOAK_XL=$!
-	_rc=0
+	_cprc=0
 	while [ "$SOAK_DONE" -lt "$_goal" ]; do
-		soak_wait $((SOAK_DONE + 1)) || { _rc=1; break; }
+		soak_wait $((SOAK_DONE + 1)) || { _cprc=1; break; }
 		_k=$(cat "$PVSR_OUT/soak-state")
 		[ "$_k" -gt "$_goal" ] && _k=$_goal
 		soak_advance "$_k" checkpoint
@@ -297,16 +299,16 @@ soak_checkpoints() {
 		_xrc=$?
 		[ -z "$SOAK_STOPPED" ] && soak_stop $((SOAK_DONE + 1)) \
 			"xl remus exited (status $_xrc) after cycle $SOAK_DONE: $(tail -n 3 "$_log" | tr '\n' ' ')"
-		_rc=1
+		_cprc=1
 	elif ! step "remus-stop-$_first" soak_remus_stop "$SOAK_XL_PID"; then
 		[ -z "$SOAK_STOPPED" ] && soak_stop $((SOAK_DONE + 1)) \
 			"stopping xl remus left the guest unsettled (step remus-stop-$_first)"
-		_rc=1
+		_cprc=1
 	fi
 	sed 's/^/  | /' "$_log" >> "$PVSR_OUT/commands.log"
 	printf '# remus from cycle %d: stopped after cycle %d (step count was %d)\n' \
-		"$_first" "$SOAK_DONE" "$_n" >> "$PVSR_OUT/commands.log"
-	if [ "$_rc" != 0 ]; then
+		"$_first" "$SOAK_DONE" "$_cpstep" >> "$PVSR_OUT/commands.log"
+	if [ "$_cprc" != 0 ]; then
 		# The cycles remus made still happened (a stopped soak counts
 		# them up to its stop cycle).
 		soak_advance "$(soak_reported_k)" checkpoint
@@ -602,9 +604,9 @@ scenario_soak() {
 	mkdir -p "$SAVE_DIR"
 	mark "soak start"
 	soak_run_plan
-	_rc=$?
+	_soakrc=$?
 	result soak_cycles "$SOAK_DONE"
-	if [ "$_rc" != 0 ]; then
+	if [ "$_soakrc" != 0 ]; then
 		mark "soak stopped after cycle $SOAK_DONE"
 		case $(guest_state) in
 		gone | xl-error | *c*) ;;

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The job folder shared with dom0 over 9p (tag "pvsr", mounted at /job).
 
-In:  job.sh (generated), lib.sh, scenarios.sh, migrate-transport.sh (from
-     scripts/dom0/job/), guest.cfg (from the one xl template), pvsr-guest.
+In:  job.sh (generated), lib.sh, scenarios.sh, soak.sh,
+     migrate-transport.sh (from scripts/dom0/job/), soak.conf (from
+     scripts/soak), guest.cfg (from the one xl template), pvsr-guest.
 Out: out/commands.log, out/steps.tsv, out/steps/*.out, out/result.txt,
      out/console/guest-*.log (xenconsoled writes them there directly),
      out/job.log.
@@ -49,6 +50,7 @@ COMPARE_SUBJECTS="{compare_subjects}"
 . {job}/scenarios.sh
 . {job}/remus.sh
 . {job}/compare.sh
+. {job}/soak.sh
 run_scenario {scenario}
 """.format(scenario=scenario, vcpus=int(vcpus), cycles=int(cycles),
            guest_timeout=int(guest_timeout), state_timeout=int(state_timeout),

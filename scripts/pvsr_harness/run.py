@@ -396,6 +396,9 @@ class Run:
         elif word == "job-done":
             self.phase = "dom0 power-off"
             self.note("dom0 job done (%s), powering off" % rest)
+        elif word == "soak":
+            # scripts/dom0/job/soak.sh: cycles, faults, a stop.
+            self.note("soak: " + rest)
 
     def watch(self):
         a = self.args
@@ -798,6 +801,10 @@ class Run:
             d["error"] = "; ".join(self.errors) or "failed"
         return d
 
+    def extra_summary(self, d):
+        """More summary lines (scripts/soak's counts); none here."""
+        return []
+
 
 def summary_lines(d, total):
     """The run's summary: one line, then one per cycle and the unknown
@@ -840,9 +847,10 @@ def _early_json(args, error):
             "logs": {}}
 
 
-def run(args):
+def run(args, make_run=None):
+    """make_run: a Run subclass (scripts/soak's)."""
     progress = Progress()
-    r = Run(args, progress)
+    r = (make_run or Run)(args, progress)
     try:
         r.prepare()
     except HarnessError as e:
@@ -877,7 +885,7 @@ def run(args):
         with open(path, "w") as f:
             json.dump(d, f, indent=2)
             f.write("\n")
-    for line in summary_lines(d, total):
+    for line in summary_lines(d, total) + r.extra_summary(d):
         progress(line)
     if not r.passed:
         r.report_failure()

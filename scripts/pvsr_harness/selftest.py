@@ -4,9 +4,11 @@
 Offline by default: KTAP and pvsr-report parsers, xl config, job scripts
 (run by /bin/sh with fake xl tools), verdicts and JSON, argument errors.
 --e2e adds test_e2e.py: deliberately broken guests that must make a real
-run under Xen fail, and test_e2e_remus.py: a 20 s remus window the real
-guest must pass (fifteen QEMU runs; each test runs in its own process,
---jobs at a time, a two-host test counting as two). --linux-domu adds
+run under Xen fail (fifteen QEMU runs), test_e2e_remus.py (a 20 s remus
+window the real guest must pass) and test_e2e_soak.py (two short
+scripts/soak runs: one must pass with every count at zero, one with a guest
+that loses an IPI must stop at that cycle); each test runs in its own
+process, --jobs at a time, a two-host test counting as two. --linux-domu adds
 test_e2e_linux.py: save-restore, checkpoint and migrate driven with a Linux
 PV domU, evidence about the harness's plumbing only (three more runs; the
 pvsr guest runs those scenarios itself in `make check`).
@@ -98,6 +100,7 @@ def selftest(args):
     slow_ids = []
     for wanted, pattern in ((args.e2e, "test_e2e.py"),
                             (args.e2e, "test_e2e_remus.py"),
+                            (args.e2e, "test_e2e_soak.py"),
                             (args.linux_domu, "test_e2e_linux.py")):
         if wanted:
             slow_ids += list(_test_ids(loader.discover(

@@ -19,9 +19,10 @@ on_crash = "preserve"
 """
 
 # remus: a checkpoint-rate window (scripts/dom0/job/remus.sh); compare: the
-# pvsr guest and a Linux domU through the same cycles (compare.sh, bench).
+# pvsr guest and a Linux domU through the same cycles (compare.sh, bench);
+# soak: scripts/soak's long series (soak.sh).
 SCENARIOS = ("boot", "save-restore", "checkpoint", "migrate", "hotplug", "remus",
-             "compare")
+             "compare", "soak")
 
 
 # Scenarios whose number of suspends is not known up front: the guest runs

@@ -52,7 +52,7 @@ class JobScriptTest(unittest.TestCase):
     def test_every_scenario_has_a_function(self):
         from pvsr_harness.xlcfg import SCENARIOS
         text = ""
-        for name in ("scenarios.sh", "remus.sh", "compare.sh"):
+        for name in ("scenarios.sh", "remus.sh", "compare.sh", "soak.sh"):
             with open(os.path.join(DOM0_JOB_DIR, name)) as f:
                 text += f.read()
         for s in SCENARIOS:
@@ -60,7 +60,7 @@ class JobScriptTest(unittest.TestCase):
 
     def test_scripts_parse(self):
         for name in ("lib.sh", "scenarios.sh", "remus.sh", "compare.sh",
-                     "migrate-transport.sh"):
+                     "soak.sh", "migrate-transport.sh"):
             res = subprocess.run(["sh", "-n", os.path.join(DOM0_JOB_DIR, name)],
                                  capture_output=True, text=True)
             self.assertEqual(res.returncode, 0, res.stderr)

@@ -12,6 +12,7 @@
 #include "test-guest/guest.h"
 #include "test-guest/traps.h"
 #include "test-guest/events.h"
+#include "test-guest/suspend_window.h"
 #include "test-guest/user_task.h"
 #include "hypercall/hypercall.h"
 
@@ -61,8 +62,10 @@ void guest_event_upcall(struct pvsr_regs *regs)
 
 	cpu->upcall_pc = regs->rip;
 	cpu->upcall_from_user = pvsr_regs_from_user(regs);
-	if (cpu->upcall_from_user)
+	if (cpu->upcall_from_user) {
 		utask_check_event_frame(cpu, regs);
+		window_event_from_user(cpu);
+	}
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
 	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	while (sel) {

@@ -33,6 +33,7 @@ struct guest_cpu {
 	unsigned long parks_done;
 	unsigned long parks_deferred;
 	bool parked_from_user;
+	unsigned long parked_pc; /* where the last park IPI interrupted */
 	/* Hotplug (hotplug.c): asked to go down; the domain it went down in. */
 	bool want_down;
 	unsigned long down_generation;

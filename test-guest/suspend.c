@@ -169,16 +169,18 @@ void guest_park_handler(evtchn_port_t port, void *data)
 {
 	struct guest_cpu *cpu = this_cpu();
 	bool from_user = cpu->upcall_from_user;
+	unsigned long pc = cpu->upcall_pc;
 	enum pvsr_park_result res;
 
 	(void)port;
 	(void)data;
 	selftest_never_park();
-	res = pvsr_park_this_vcpu(&guest_pvsr, cpu->upcall_pc);
+	res = pvsr_park_this_vcpu(&guest_pvsr, pc);
 	if (res == PVSR_PARK_DEFERRED)
 		__atomic_add_fetch(&cpu->parks_deferred, 1, __ATOMIC_RELEASE);
 	if (res == PVSR_PARK_DONE) {
 		cpu->parked_from_user = from_user;
+		cpu->parked_pc = pc;
 		__atomic_add_fetch(&cpu->parks_done, 1, __ATOMIC_RELEASE);
 	}
 }

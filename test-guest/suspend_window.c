@@ -26,6 +26,8 @@ static unsigned int window_gen;
 static bool window_is_open;
 static unsigned int window_acked[GUEST_MAX_VCPUS];
 static unsigned long steps[GUEST_MAX_VCPUS];
+/* In the window's ring-3 run (not a burst from before the window). */
+static bool in_user_run[GUEST_MAX_VCPUS];
 
 enum window_role window_role(unsigned int cpu)
 {
@@ -87,6 +89,11 @@ void window_close(void)
 	utask_stop_all();
 }
 
+static void ack(struct guest_cpu *cpu)
+{
+	__atomic_store_n(&window_acked[cpu->id], window_gen, __ATOMIC_RELEASE);
+}
+
 /*
  * Batches until a park IPI was let pass inside one (or this vCPU
  * parked, if pvsr let it park there), then wait with events on.
@@ -99,6 +106,8 @@ static void hypercall_role(struct guest_cpu *cpu)
 		__atomic_load_n(&cpu->parks_deferred, __ATOMIC_ACQUIRE);
 
 	events_disable_local();
+	/* From here a park IPI can only come in inside a batch, or after it. */
+	ack(cpu);
 	while (is_open() &&
 	       __atomic_load_n(&cpu->parks_done, __ATOMIC_ACQUIRE) == done &&
 	       __atomic_load_n(&cpu->parks_deferred, __ATOMIC_ACQUIRE) ==
@@ -111,13 +120,30 @@ static void hypercall_role(struct guest_cpu *cpu)
 	events_enable_local();
 }
 
+/*
+ * A ring-3 vCPU says it is at work from the first event it takes in ring
+ * 3: acknowledged before user_enter(), a park IPI could still find it in
+ * the kernel on its way there (a busy host preempts it in between).
+ */
+void window_event_from_user(struct guest_cpu *cpu)
+{
+	if (cpu->id < guest_nr_online &&
+	    __atomic_load_n(&in_user_run[cpu->id], __ATOMIC_ACQUIRE) &&
+	    is_open())
+		ack(cpu);
+}
+
 static void in_window(struct guest_cpu *cpu)
 {
-	__atomic_store_n(&window_acked[cpu->id], window_gen, __ATOMIC_RELEASE);
-	if (window_role(cpu->id) == WINDOW_ROLE_USER)
+	if (window_role(cpu->id) == WINDOW_ROLE_USER) {
+		__atomic_store_n(&in_user_run[cpu->id], true, __ATOMIC_RELEASE);
 		utask_run(0, true);
-	else if (window_role(cpu->id) == WINDOW_ROLE_HYPERCALL)
+		__atomic_store_n(&in_user_run[cpu->id], false,
+				 __ATOMIC_RELEASE);
+	} else if (window_role(cpu->id) == WINDOW_ROLE_HYPERCALL)
 		hypercall_role(cpu);
+	else
+		ack(cpu);
 }
 
 void window_cpu_step(void)

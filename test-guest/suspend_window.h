@@ -38,6 +38,8 @@ void window_init(void);
  * secondary works in its role. Returns how many did not acknowledge.
  */
 unsigned int window_open(void);
+/* The event upcall, for an event that interrupted ring 3. */
+void window_event_from_user(struct guest_cpu *cpu);
 void window_close(void);
 
 /* A secondary's idle loop, once per wake-up (never from a handler). */

@@ -24,6 +24,7 @@
 
 /* Long enough in user mode for several 10 ms timer ticks to arrive. */
 #define USER_SPIN_NS (50 * NSEC_PER_MSEC)
+#define USER_SPIN_ATTEMPTS 20
 
 /* A kernel data page the ring-3 task tries to read. */
 static uint64_t kernel_probe_page[GUEST_PAGE_SIZE / sizeof(uint64_t)] __aligned(
@@ -309,9 +310,10 @@ static void expect_events_in_user_mode(struct ktap_ctx *ctx,
 {
 	ktap_diag("%llu timer ticks taken in user mode",
 		  (unsigned long long)(after->ticks - before->ticks));
-	KTAP_EXPECT(ctx, after->ticks > before->ticks,
-		    "no timer event reached the vCPU in %llu ms of user mode",
-		    USER_SPIN_NS / NSEC_PER_MSEC);
+	KTAP_EXPECT(
+		ctx, after->ticks > before->ticks,
+		"no timer event reached the vCPU in %u spins of %llu ms in user mode",
+		USER_SPIN_ATTEMPTS, USER_SPIN_NS / NSEC_PER_MSEC);
 	KTAP_EXPECT(ctx, after->identity_errors == before->identity_errors,
 		    "an event taken in user mode ran off the vCPU's stack");
 }
@@ -325,15 +327,25 @@ static void user_can_read_user(struct ktap_ctx *ctx)
 	struct workload_stats before, after;
 	unsigned int cpu = this_cpu()->id;
 	struct user_run_result r;
+	unsigned int attempt;
 	long rc;
 
 	if (!pt_prepare(ctx))
 		return;
 	events_disable_local();
 	workload_snapshot(cpu, &before);
-	args.spin_until_tsc = time_tsc_now() + time_ns_to_tsc(USER_SPIN_NS);
-	rc = user_run(&args, &r);
-	workload_snapshot(cpu, &after);
+	/*
+	 * A vCPU Xen did not run during its 50 ms (a busy host) saw no tick
+	 * through no fault of its own: spin again, a bounded number of times.
+	 */
+	for (attempt = 0; attempt < USER_SPIN_ATTEMPTS; attempt++) {
+		args.spin_until_tsc =
+			time_tsc_now() + time_ns_to_tsc(USER_SPIN_NS);
+		rc = user_run(&args, &r);
+		workload_snapshot(cpu, &after);
+		if (rc || after.ticks > before.ticks)
+			break;
+	}
 	events_enable_local();
 	if (!KTAP_EXPECT(ctx, rc == 0, "entering user mode failed: %ld", rc))
 		return;

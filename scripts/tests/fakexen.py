@@ -73,6 +73,22 @@ migrate)
 	n=$(($(cat "$d/cycle" 2>/dev/null || echo 0) + 1)); echo $n > "$d/cycle"
 	report "$n" 0 --incoming; report "$n" 0 --incoming
 	echo "resumed $n" > "$d/xs" ;;
+remus)
+	# xl remus -F -b -n -d -i MS NAME HOST: checkpoints until killed; each
+	# a suspend (state ---ss-, as Xen shows it), then a cancelled resume
+	# after which the "guest" reports and publishes the cycle at once.
+	n=$(cat "$d/cycle" 2>/dev/null || echo 0)
+	echo "xc: info: Saving domain 7, type x86 PV" >&2
+	sleep 0.3
+	while :; do
+		echo "---ss-" > "$d/state"
+		echo "xc: progress: Domain now suspended: 0/0    0%" >&2
+		sleep 0.15
+		n=$((n + 1)); echo $n > "$d/cycle"
+		echo "r-----" > "$d/state"
+		report "$n" 1; echo "resumed $n" > "$d/xs"
+		sleep 0.1
+	done ;;
 list)
 	# xl list -v: the harness reads State and Reason-Code
 	echo "Name ID Mem VCPUs State Time(s) UUID Reason-Code Security Label"
@@ -147,7 +163,7 @@ def make_fake_bin(tmp):
 
 
 def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1,
-            stall_dump=jobmod.STALL_DUMP_S):
+            stall_dump=jobmod.STALL_DUMP_S, **job_kw):
     """Lay out a job folder in tmp (as the harness does) and run job.sh with
     the fake tools; returns (exit status, jobdir)."""
     jobdir = os.path.join(tmp, "job")
@@ -160,7 +176,7 @@ def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1,
     with open(os.path.join(jobdir, "job.sh"), "w") as f:
         f.write(jobmod.job_script(scenario, vcpus, cycles, guest_timeout, guest_timeout,
                                   jobdir=jobdir, save_dir=os.path.join(tmp, "save"),
-                                  stall_dump=stall_dump))
+                                  stall_dump=stall_dump, **job_kw))
     fake = os.path.join(tmp, "fake")
     os.makedirs(fake, exist_ok=True)
     env = dict(os.environ, PATH=make_fake_bin(tmp) + ":" + os.environ["PATH"],

@@ -29,7 +29,8 @@
 # The guest keeps running (in log-dirty mode, which a later save or
 # migration simply enables again) and powers off normally.
 #
-# Variables from job.sh: REMUS_SECONDS REMUS_INTERVAL.
+# Variables from job.sh: REMUS_SECONDS REMUS_INTERVAL. The functions here
+# run inside `step`, so they keep off lib.sh's own names (_n, _t0, _t1...).
 
 REMUS_SETTLE_S=1
 REMUS_STOP_TRIES=60
@@ -85,8 +86,8 @@ remus_run() {
 	_tag=$1
 	_k0=$2
 	_log=$PVSR_OUT/$_tag-xl.log
-	_t0=$(uptime_s)
-	echo "$_t0 s: xl remus -F -b -n -d -i $REMUS_INTERVAL $GUEST_NAME localhost"
+	_rt0=$(uptime_s)
+	echo "$_rt0 s: xl remus -F -b -n -d -i $REMUS_INTERVAL $GUEST_NAME localhost"
 	xl remus -F -b -n -d -i "$REMUS_INTERVAL" "$GUEST_NAME" localhost \
 		> "$_log" 2>&1 &
 	_xl=$!
@@ -96,8 +97,8 @@ remus_run() {
 			if [ "$(remus_suspends "$_log")" -ge 1 ]; then
 				_tfirst=$(uptime_s)
 				_nfirst=$(remus_suspends "$_log")
-				echo "$_tfirst s: first suspend after $(secs_since "$_t0") s (the whole memory copied once)"
-			elif [ "$(secs_since "$_t0" | cut -d. -f1)" -ge "$REMUS_FIRST_TIMEOUT" ]; then
+				echo "$_tfirst s: first suspend after $(secs_since "$_rt0") s (the whole memory copied once)"
+			elif [ "$(secs_since "$_rt0" | cut -d. -f1)" -ge "$REMUS_FIRST_TIMEOUT" ]; then
 				echo "no suspend in $REMUS_FIRST_TIMEOUT s"
 				break
 			fi
@@ -138,17 +139,17 @@ remus_run() {
 		_frozen=$(awk -v f="$_frozen" -v a="$_ts" -v b="$(uptime_s)" \
 			'BEGIN { printf "%.2f", f + b - a }')
 		if [ -z "$_why" ]; then
-			_t1=$(uptime_s)
+			_rt1=$(uptime_s)
 			kill -KILL "$_xl"
 			wait "$_xl"
-			_n=$(remus_suspends "$_log")
-			echo "$_t1 s: xl remus killed at try $_try (domain $_dstate, no request, guest state 'resumed $REMUS_WANT_K'); $_n suspends"
+			_nsusp=$(remus_suspends "$_log")
+			echo "$_rt1 s: xl remus killed at try $_try (domain $_dstate, no request, guest state 'resumed $REMUS_WANT_K'); $_nsusp suspends"
 			# xl made no checkpoint while frozen: those seconds
 			# are not the window's.
-			result "${_tag}_window_s" "$(awk -v a="$_tfirst" -v b="$_t1" \
+			result "${_tag}_window_s" "$(awk -v a="$_tfirst" -v b="$_rt1" \
 				-v f="$_frozen" 'BEGIN { printf "%.2f", b - a - f }')"
-			result "${_tag}_window_checkpoints" $((_n - _nfirst))
-			result "${_tag}_suspends" "$_n"
+			result "${_tag}_window_checkpoints" $((_nsusp - _nfirst))
+			result "${_tag}_suspends" "$_nsusp"
 			result "${_tag}_stop_tries" "$_try"
 			echo "xl remus said:"
 			cat "$_log"

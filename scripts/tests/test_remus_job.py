@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/dom0/job/remus.sh run by /bin/sh with a fake xl remus
+(fakexen.py) that checkpoints every ~0.25 s until it is killed: the window
+must be stopped between two checkpoints, with the domain running, and
+every suspend xl logged must be a cycle the "guest" reported. Proves the
+shell's bookkeeping only, never anything about Xen (test_e2e_remus.py
+does that)."""
+import os
+import tempfile
+import unittest
+
+import fakexen
+from pvsr_harness import job as jobmod
+
+
+class RemusJob(unittest.TestCase):
+    def test_window_stops_between_checkpoints(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = fakexen.run_job(tmp, "running", scenario="remus",
+                                         guest_timeout=5, remus_seconds=2)
+            res = jobmod.read_result(jobdir)
+            steps = {s["name"]: s for s in jobmod.read_steps(jobdir)}
+            with open(steps["remus"]["output"]) as f:
+                out = f.read()
+            self.assertEqual(rc, 0, out)
+            self.assertEqual(res["outcome"], "gone", out)
+            n = int(res["remus_checkpoints"])
+            self.assertGreaterEqual(n, 3, out)
+            self.assertEqual(res["remus_suspends"], str(n), out)
+            self.assertEqual(res["remus_first"], "1")
+            self.assertEqual(res["remus_last"], str(n))
+            # After xl's first suspend (seen within a poll or two of it).
+            self.assertIn(int(res["remus_window_checkpoints"]), (n - 1, n - 2), out)
+            # The step's own bookkeeping (lib.sh) is untouched by remus.sh.
+            self.assertTrue(steps["remus"]["output"].endswith("-remus.out"))
+            self.assertTrue(os.path.exists(steps["remus"]["output"]))
+            self.assertGreater(float(res["remus_window_s"]), 1.5, out)
+            # Killed while the domain ran and the guest had answered.
+            self.assertIn("xl remus killed at try", out)
+            self.assertIn("guest state 'resumed %d'" % n, out)
+            with open(os.path.join(tmp, "fake", "calls")) as f:
+                calls = f.read()
+            self.assertIn("xl remus -F -b -n -d -i 100 pvsr-guest localhost", calls)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -107,10 +107,10 @@ suspend_watched() {
 	shift
 	"$@" &
 	_xl=$!
-	_t0=$(uptime_s)
+	_sw_t0=$(uptime_s)
 	_watch=${STALL_DUMP:-0}
 	while kill -0 "$_xl" 2>/dev/null; do
-		if [ "$_watch" -gt 0 ] && [ "$(awk -v a="$_t0" -v b="$(uptime_s)" \
+		if [ "$_watch" -gt 0 ] && [ "$(awk -v a="$_sw_t0" -v b="$(uptime_s)" \
 			'BEGIN { print (b - a >= '"$_watch"') }')" = 1 ]; then
 			_watch=0
 			_gs=$(guest_state)

@@ -493,6 +493,17 @@ def frame_text(f):
     return s
 
 
+def is_member(members, vcpu):
+    """vcpu's bit in pvsr's member set: one 64-bit word in older builds,
+    an array of them since 128 vCPUs. Unknown (unreadable): a member."""
+    if isinstance(members, int):
+        return bool(members >> vcpu & 1)
+    if isinstance(members, list) and all(isinstance(w, int) for w in members):
+        word = vcpu // 64
+        return word < len(members) and bool(members[word] >> (vcpu % 64) & 1)
+    return True
+
+
 def not_parked(p):
     """Slots of this suspend's members that did not reach the barrier while
     it holds (members: the bitmask pvsr took when the suspend began)."""
@@ -500,7 +511,7 @@ def not_parked(p):
         return []
     members = p.get("fields", {}).get("members")
     return [s for s in p.get("slots", [])[1:]
-            if (not isinstance(members, int) or members >> s["vcpu"] & 1)
+            if is_member(members, s["vcpu"])
             and str(s.get("state_name", "")).split("_")[-1] not in ("PARKED",)]
 
 

@@ -222,6 +222,12 @@ class CoreReaderTest(unittest.TestCase):
         self.assertEqual(p["barrier"], "PVSR_BARRIER_HOLD")
         self.assertEqual(p["generation"], 7)
         self.assertEqual([s["vcpu"] for s in core.not_parked(p)], [1])
+        # The member set as 128-vCPU builds lay it out: words of 64.
+        self.assertTrue(core.is_member([0, 1], 64))
+        self.assertFalse(core.is_member([0b110, 0], 0))
+        self.assertTrue(core.is_member([0b110, 0], 2))
+        self.assertFalse(core.is_member([0b110], 65))
+        self.assertTrue(core.is_member({"array": 2}, 3))   # unreadable
         (ent,) = p["evtchns"]["entries"]
         self.assertEqual((ent["port"], ent["kind"], ent["handler"]["symbol"]),
                          (3, "PVSR_EVTCHN_VIRQ", "on_timer+0x0"))

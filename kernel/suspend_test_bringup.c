@@ -29,10 +29,9 @@ static void bringup_batched_new_domain_takes_five_multicalls(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, multicalls(), 5U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake()->multicall_entries, 35U * 3);
 	KUNIT_EXPECT_EQ(test, s->vcpu_info_ops - ops_before, 1U);
-	KUNIT_EXPECT_EQ(test,
-			pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					VCPUOP_initialise),
-			35U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_initialise),
+		35U);
 }
 
 /* Every vCPU pvsr supports, two member words, all rebuilt. */
@@ -42,10 +41,9 @@ static void bringup_batched_new_domain_at_the_maximum(struct kunit *test)
 
 	sim_expect_new_domain(test, s, sim_suspend(s));
 	KUNIT_EXPECT_EQ(test, s->report.nr_vcpus, (unsigned int)PVSR_MAX_VCPUS);
-	KUNIT_EXPECT_EQ(test, multicalls(),
-			1U + DIV_ROUND_UP(PVSR_MAX_VCPUS - 1,
-					  PVSR_BRINGUP_BATCH) +
-				1U);
+	KUNIT_EXPECT_EQ(
+		test, multicalls(),
+		1U + DIV_ROUND_UP(PVSR_MAX_VCPUS - 1, PVSR_BRINGUP_BATCH) + 1U);
 }
 
 /* A kernel that does not say where vcpu_infos live: the ops do it. */
@@ -135,21 +133,18 @@ static void bringup_initialise_fails_mid_batch(struct kunit *test)
 static void bringup_registration_fails_mid_batch(struct kunit *test)
 {
 	struct sim *s = sim_setup(test, 36);
-	const struct want w = { PVSR_E_VCPU_INFO,
-				PVSR_STEP_REBUILD,
-				20,
-				__HYPERVISOR_vcpu_op,
-				VCPUOP_register_vcpu_info,
-				-XEN_ENOMEM };
+	const struct want w = {
+		PVSR_E_VCPU_INFO,     PVSR_STEP_REBUILD,	 20,
+		__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, -XEN_ENOMEM
+	};
 
 	pvsr_fake_inject(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 21,
 			 -XEN_ENOMEM);
 	sim_expect_panic(test, s, sim_suspend(s), &w);
 	KUNIT_EXPECT_TRUE(test, pvsr_fake()->vcpu[21].vcpu_info_registered);
-	KUNIT_EXPECT_EQ(test,
-			pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					VCPUOP_initialise),
-			0U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_initialise),
+		0U);
 }
 
 /* VCPUOP_up of vCPU 5 fails in the batch that starts 1-7. */
@@ -179,13 +174,11 @@ static void bringup_multicall_refused_names_the_batch(struct kunit *test)
 				-XEN_EFAULT };
 
 	/* The registrations are the first multicall, the contexts next. */
-	pvsr_fake_inject(__HYPERVISOR_multicall, PVSR_FAKE_ANY, 2,
-			 -XEN_EFAULT);
+	pvsr_fake_inject(__HYPERVISOR_multicall, PVSR_FAKE_ANY, 2, -XEN_EFAULT);
 	sim_expect_panic(test, s, sim_suspend(s), &w);
-	KUNIT_EXPECT_EQ(test,
-			pvsr_fake_calls(__HYPERVISOR_vcpu_op,
-					VCPUOP_initialise),
-			0U);
+	KUNIT_EXPECT_EQ(
+		test, pvsr_fake_calls(__HYPERVISOR_vcpu_op, VCPUOP_initialise),
+		0U);
 	KUNIT_EXPECT_EQ(test, pvsr_fake_vcpus_up(), 1U);
 }
 
@@ -198,10 +191,12 @@ static void bringup_multicall_refused_names_the_batch(struct kunit *test)
 static void bringup_p2m_larger_than_its_space_panics(struct kunit *test)
 {
 	struct sim *s = sim_setup(test, 4);
-	const struct want w = {
-		PVSR_E_P2M_SPACE, PVSR_STEP_POST_SUSPEND, PVSR_NO_VCPU, -1, -1,
-		0
-	};
+	const struct want w = { PVSR_E_P2M_SPACE,
+				PVSR_STEP_POST_SUSPEND,
+				PVSR_NO_VCPU,
+				-1,
+				-1,
+				0 };
 
 	s->restore_nr_pages = 512UL * 512 + 1;
 	sim_expect_panic(test, s, sim_suspend(s), &w);

@@ -39,8 +39,7 @@ static void p2m_check_names_needed_and_available(struct kunit *test)
 	struct pvsr_arch arch = { .nr_pfns = 1UL << 20 };
 	struct pvsr_error_detail d = { 0 };
 
-	KUNIT_EXPECT_EQ(test,
-			pvsr_arch_p2m_check(&arch, PVSR_STEP_NONE, &d),
+	KUNIT_EXPECT_EQ(test, pvsr_arch_p2m_check(&arch, PVSR_STEP_NONE, &d),
 			-PVSR_E_P2M_SPACE);
 	KUNIT_EXPECT_EQ(test, d.needed, 5UL);
 	KUNIT_EXPECT_EQ(test, d.available, 0UL);
@@ -68,7 +67,7 @@ static void p2m_check_names_needed_and_available(struct kunit *test)
 
 /*
  * Just over 1 GiB: 513 P2M pages, so two frame lists. Every P2M page is
- * named once, in order, each frame list by the list list, and the rest
+ * named once, in order, each frame list by the top page, and the rest
  * of the space stays zero.
  */
 static void p2m_publish_writes_three_levels(struct kunit *test)
@@ -98,8 +97,7 @@ static void p2m_publish_writes_three_levels(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, space[1], va_to_mfn(lists + 512));
 	KUNIT_EXPECT_EQ(test, space[2], 0UL);
 	for (i = 0; i < 513; i++)
-		KUNIT_EXPECT_EQ(test, lists[i],
-				(FAKE_P2M_VA >> 12) + i);
+		KUNIT_EXPECT_EQ(test, lists[i], (FAKE_P2M_VA >> 12) + i);
 	KUNIT_EXPECT_EQ(test, lists[513], 0UL);
 	KUNIT_EXPECT_EQ(test, pvsr_arch_p2m_frame_list_list_mfn(&arch),
 			va_to_mfn(space));

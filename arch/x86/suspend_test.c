@@ -67,7 +67,7 @@ static void p2m_check_names_needed_and_available(struct kunit *test)
 
 /*
  * Just over 1 GiB: 513 P2M pages, so two frame lists. Every P2M page is
- * named once, in order, each frame list by the top-level list, and the rest
+ * named once, in order, each frame list by the top page, and the rest
  * of the space stays zero.
  */
 static void p2m_publish_writes_three_levels(struct kunit *test)

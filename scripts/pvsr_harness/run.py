@@ -212,21 +212,18 @@ def parse_xl_info(text):
     return info
 
 
-class GuestTail:
-    """Follows the guest console logs (written into the 9p share by
-    xenconsoled, so visible on the host at once) and reports KTAP results
-    as they arrive."""
+class ConsoleFollower:
+    """New complete lines of the guest's console logs since the last call
+    (written into the 9p share by xenconsoled, so visible on the host at
+    once)."""
 
-    _SHOW = re.compile(r"^\s*(?:not ok|ok) \d+|^\s*Bail out!|EXPECTATION FAILED|"
-                       r"^\s*1\.\.\d+")
-
-    def __init__(self, jobdir, say):
+    def __init__(self, jobdir):
         self.jobdir = jobdir
-        self.say = say
         self.pos = {}
         self.partial = {}
 
-    def poll(self):
+    def new_lines(self):
+        out = []
         for path in guest_logs(self.jobdir):
             try:
                 with open(path, "rb") as f:
@@ -240,10 +237,25 @@ class GuestTail:
             text = self.partial.get(path, "") + data.decode("utf-8", "replace")
             lines = text.split("\n")
             self.partial[path] = lines.pop()
-            for line in lines:
-                line = line.replace("\r", "")
-                if self._SHOW.search(line):
-                    self.say("guest: " + line.strip())
+            out += lines
+        return out
+
+
+class GuestTail(ConsoleFollower):
+    """Reports the guest's KTAP results as they arrive."""
+
+    _SHOW = re.compile(r"^\s*(?:not ok|ok) \d+|^\s*Bail out!|EXPECTATION FAILED|"
+                       r"^\s*1\.\.\d+")
+
+    def __init__(self, jobdir, say):
+        super().__init__(jobdir)
+        self.say = say
+
+    def poll(self):
+        for line in self.new_lines():
+            line = line.replace("\r", "")
+            if self._SHOW.search(line):
+                self.say("guest: " + line.strip())
 
 
 class Run:

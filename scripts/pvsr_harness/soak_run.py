@@ -16,39 +16,12 @@ import time
 from . import run as runmod
 from . import soak_count
 from . import soak_plan
-from .run import Run, guest_logs, _read
+from .run import ConsoleFollower, Run, _read
 
 # Slack on top of the per-cycle timeout before the host gives up on a
 # dom0 that reports nothing at all (dom0 stops a stuck guest itself, and
 # dumping its core and powering it off takes a while).
 HOST_STALL_SLACK_S = 300
-
-
-class ConsoleFollower:
-    """New complete lines of the guest's console logs since the last call."""
-
-    def __init__(self, jobdir):
-        self.jobdir = jobdir
-        self.pos = {}
-        self.partial = {}
-
-    def new_lines(self):
-        out = []
-        for path in guest_logs(self.jobdir):
-            try:
-                with open(path, "rb") as f:
-                    f.seek(self.pos.get(path, 0))
-                    data = f.read()
-            except OSError:
-                continue
-            if not data:
-                continue
-            self.pos[path] = self.pos.get(path, 0) + len(data)
-            text = self.partial.get(path, "") + data.decode("utf-8", "replace")
-            lines = text.split("\n")
-            self.partial[path] = lines.pop()
-            out += lines
-        return out
 
 
 class SoakRun(Run):

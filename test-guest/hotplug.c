@@ -13,6 +13,8 @@
 #define HOTPLUG_TIMEOUT_NS (30 * NSEC_PER_SEC)
 
 static bool changed; /* the watch fired: read cpu/ again */
+/* vCPUs from here on are held down by pvsr.offline=N (a test's choice). */
+static unsigned int held_offline_from;
 static unsigned int downs, ups, refused;
 /* Refusals already reported, so a repeated event stays quiet. */
 static bool refusal_reported[GUEST_MAX_VCPUS];
@@ -59,7 +61,11 @@ static void on_cpu_event(const char *path, void *data)
 
 int hotplug_init(void)
 {
-	int rc = xs_watch("cpu", on_cpu_event, NULL);
+	int rc;
+
+	held_offline_from =
+		guest_nr_vcpus - cmdline_get_ulong("pvsr.offline", 0);
+	rc = xs_watch("cpu", on_cpu_event, NULL);
 
 	if (rc < 0)
 		return rc;
@@ -153,7 +159,7 @@ void hotplug_poll(void)
 	if (!changed)
 		return;
 	changed = false;
-	for (cpu = 1; cpu < guest_nr_vcpus; cpu++) {
+	for (cpu = 1; cpu < held_offline_from; cpu++) {
 		enum availability want = read_availability(cpu);
 
 		if (cpu < guest_nr_online) {

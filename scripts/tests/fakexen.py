@@ -177,6 +177,12 @@ def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1,
         f.write(jobmod.job_script(scenario, vcpus, cycles, guest_timeout, guest_timeout,
                                   jobdir=jobdir, save_dir=os.path.join(tmp, "save"),
                                   stall_dump=stall_dump, **job_kw))
+    return run_job_sh(tmp, jobdir, out, mode), jobdir
+
+
+def run_job_sh(tmp, jobdir, out, mode, timeout=60):
+    """Run jobdir/job.sh under /bin/sh with the fake xl tools on PATH;
+    returns its exit status."""
     fake = os.path.join(tmp, "fake")
     os.makedirs(fake, exist_ok=True)
     env = dict(os.environ, PATH=make_fake_bin(tmp) + ":" + os.environ["PATH"],
@@ -184,5 +190,5 @@ def run_job(tmp, mode, scenario="boot", vcpus=2, guest_timeout=2, cycles=1,
                FAKE_XEN_DIR=fake, FAKE_XEN_MODE=mode,
                FAKE_CONSOLE=os.path.join(out, "console"))
     res = subprocess.run(["sh", os.path.join(jobdir, "job.sh")], env=env,
-                         capture_output=True, text=True, timeout=60)
-    return res.returncode, jobdir
+                         capture_output=True, text=True, timeout=timeout)
+    return res.returncode

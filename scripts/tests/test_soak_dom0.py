@@ -4,11 +4,10 @@ its bookkeeping only (which cycle was which op, fault records, where it
 stops), nothing about Xen."""
 import os
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from fakexen import make_fake_bin
+from fakexen import run_job_sh
 from pvsr_harness import job as jobmod
 from pvsr_harness import soak_count, soak_plan
 from pvsr_harness.common import DOM0_JOB_DIR
@@ -33,15 +32,7 @@ def run_soak_job(tmp, mode, plan, host_stop=None):
         f.write(jobmod.job_script("soak", 2, soak_plan.cycles_of(plan), 2, 2,
                                   jobdir=jobdir, save_dir=os.path.join(tmp, "save"),
                                   stall_dump=0))
-    fake = os.path.join(tmp, "fake")
-    os.makedirs(fake, exist_ok=True)
-    env = dict(os.environ, PATH=make_fake_bin(tmp) + ":" + os.environ["PATH"],
-               PVSR_OUT=out, PVSR_CONSOLE=os.path.join(tmp, "console.txt"),
-               FAKE_XEN_DIR=fake, FAKE_XEN_MODE=mode,
-               FAKE_CONSOLE=os.path.join(out, "console"))
-    res = subprocess.run(["sh", os.path.join(jobdir, "job.sh")], env=env,
-                         capture_output=True, text=True, timeout=120)
-    return res.returncode, jobdir
+    return run_job_sh(tmp, jobdir, out, mode, timeout=120), jobdir
 
 
 class SoakJobTest(unittest.TestCase):

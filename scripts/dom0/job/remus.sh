@@ -34,6 +34,7 @@
 
 REMUS_SETTLE_S=1
 REMUS_STOP_TRIES=60
+REMUS_GAP_LOOKS=100
 REMUS_FIRST_TIMEOUT=180
 REMUS_ANSWER_TIMEOUT=60
 
@@ -52,6 +53,19 @@ remus_between_checkpoints() {
 	esac
 	_req=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
 	[ -z "$_req" ]
+}
+
+# With xl running, look until the domain is seen between two checkpoints
+# (or REMUS_GAP_LOOKS looks have passed); the caller freezes xl at once and
+# looks again. A fixed sleep instead can lock onto xl's own period and land
+# inside a checkpoint every time.
+remus_await_gap() {
+	_g=0
+	while [ "$_g" -lt "$REMUS_GAP_LOOKS" ]; do
+		remus_between_checkpoints && return 0
+		_g=$((_g + 1))
+	done
+	return 1
 }
 
 # Suspends xl remus has logged so far.
@@ -157,7 +171,7 @@ remus_run() {
 		fi
 		echo "$(uptime_s) s: try $_try: $_why: letting xl go on"
 		kill -CONT "$_xl"
-		sleep 0.$((_try * 37 % 9 + 1))
+		remus_await_gap
 		_try=$((_try + 1))
 	done
 	kill -CONT "$_xl"

@@ -77,9 +77,13 @@ class FakeScenarioTest(unittest.TestCase):
             self.assertEqual(rc, 0)
             self.assertEqual(jobmod.read_result(jobdir)["outcome"], "gone")
             names = [s["name"] for s in jobmod.read_steps(jobdir)]
-            self.assertEqual(names, ["create", "domid", "unpause", "wait-guest-end",
+            self.assertEqual(names, ["dom0-weight", "create", "domid", "unpause",
+                                     "wait-guest-end",
                                      "xl-dmesg", "dom0-dmesg", "xl-guest-log"])
             self.assertIn("xl create -p %s/guest.cfg" % jobdir, self.calls(jobdir))
+            # Dom0 gets the CPU before the guest's vCPUs.
+            self.assertEqual(self.calls(jobdir)[0], "xl sched-credit2 -d Domain-0 -w 65535")
+            self.assertEqual(jobmod.read_result(jobdir)["dom0_weight"], "65535")
 
     def test_boot_crash_dumps_every_vcpu(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -146,6 +150,7 @@ class FakeScenarioTest(unittest.TestCase):
                 self.assertEqual(rc, 0, f.read())
             save = os.path.join(tmp, "save", "guest.save")
             self.assertEqual(self.xl_calls(jobdir), [
+                "xl sched-credit2 -d Domain-0 -w 65535",
                 "xl create -p %s/guest.cfg" % jobdir, "xl domid pvsr-guest",
                 "xl unpause 7",
                 "xenstore-write /local/domain/7/control/shutdown pvsr-from-dom0",

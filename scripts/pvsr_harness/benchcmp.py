@@ -13,6 +13,10 @@ TARGETS = {
                                 "1/2 of Linux's"),
     ("rate_per_s", "remus"): (">= 2", "checkpoint rate at least 2x Linux's"),
 }
+# Resume's growth with vCPUs, against this count (the issue's base).
+SCALE_BASE_VCPUS = 4
+SCALE_TARGET = ("<= 4", "resume (\"after\") at 64 vCPUs at most 4x the "
+                "4-vCPU time")
 METRICS = ("before_ms", "after_ms", "guest_ms", "downtime_ms", "toolstack_ms",
            "rate_per_s")
 
@@ -80,6 +84,43 @@ def ratios_of(rows):
     return out
 
 
+def scaling_of(rows):
+    """pvsr's resume ("after") at each vCPU count over its time at
+    SCALE_BASE_VCPUS, per evtchn mode and kind, where both exist."""
+    base = {(r["evtchn"], r["kind"]): r.get("after_ms") for r in rows
+            if r["guest"] == "pvsr" and r["vcpus"] == SCALE_BASE_VCPUS}
+    out = []
+    for r in rows:
+        b = base.get((r["evtchn"], r["kind"]))
+        a = r.get("after_ms")
+        if r["guest"] != "pvsr" or r["vcpus"] == SCALE_BASE_VCPUS or \
+                not b or a is None:
+            continue
+        out.append({"vcpus": r["vcpus"], "evtchn": r["evtchn"],
+                    "kind": r["kind"], "after_ms": a, "base_after_ms": b,
+                    "ratio": round(a / b, 3),
+                    "target": SCALE_TARGET[0] if r["vcpus"] == 64 else None})
+    return out
+
+
+def scaling_table(scaling):
+    """Markdown lines for scaling_of's list (none if it is empty)."""
+    if not scaling:
+        return []
+    out = ["", "### pvsr's resume against vCPUs (\"after\" over its %d-vCPU "
+           "value, same evtchn mode and kind)" % SCALE_BASE_VCPUS, "",
+           "| pvsr | kind | vCPUs | after (ms) | at %d (ms) | ratio |"
+           % SCALE_BASE_VCPUS, "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for x in sorted(scaling, key=lambda x: (str(x["evtchn"]), x["kind"],
+                                            x["vcpus"])):
+        out.append("| %s | %s | %d | %s | %s | %.2f%s |" % (
+            "evtchn %s" % x["evtchn"] if x["evtchn"] else "pvsr", x["kind"],
+            x["vcpus"], timing.fmt(x["after_ms"]),
+            timing.fmt(x["base_after_ms"]), x["ratio"],
+            " (target %s)" % x["target"] if x["target"] else ""))
+    return out
+
+
 def _label(r):
     if r["guest"] == "linux":
         return "linux"
@@ -124,6 +165,8 @@ def table(rows, ratios):
             out.append("| %s | %s | %s |" % (
                 "evtchn %s" % r["evtchn"] if r["evtchn"] else "pvsr", r["kind"],
                 " | ".join(cells)))
+    out += scaling_table(scaling_of(rows))
     out += ["", "Targets (issue 10): " + "; ".join(
-        "%s: %s" % (v[0], v[1]) for v in TARGETS.values())]
+        "%s: %s" % (v[0], v[1]) for v in list(TARGETS.values()) +
+        [SCALE_TARGET])]
     return out

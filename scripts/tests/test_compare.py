@@ -301,6 +301,25 @@ class BenchRatios(unittest.TestCase):
         self.assertIn("| evtchn off | save-restore |", text)
         self.assertIn("0.015 (target <= 0.02)", text)
         self.assertIn("1.250 (target >= 2)", text)
+        # One vCPU count only: no scaling table.
+        self.assertNotIn("resume against vCPUs", text)
+
+    def test_scaling_against_four_vcpus(self):
+        big = record({"pvsr": ([("save-restore", 1.0, 10.0, 5000.0, 6.0),
+                                ("save-restore", 1.0, 14.0, 5000.0, 6.0)], 1.0),
+                      "pvsr-noevt": ([("save-restore", 2.0, 30.0, 6000.0, 7.0)], 1.0)})
+        rows = benchcmp.rows_of(4, self.REC, self.evtchn) + \
+            benchcmp.rows_of(64, big, self.evtchn)
+        sc = {(x["evtchn"], x["kind"], x["vcpus"]): x for x in benchcmp.scaling_of(rows)}
+        on = sc[("on", "save-restore", 64)]
+        self.assertEqual((on["after_ms"], on["base_after_ms"], on["ratio"], on["target"]),
+                         (12.0, 4.0, 3.0, "<= 4"))
+        self.assertEqual(sc[("off", "save-restore", 64)]["ratio"], 5.0)
+        # migrate has no 64-vCPU row, Linux never scales here.
+        self.assertEqual(len(sc), 2)
+        text = "\n".join(benchcmp.table(rows, benchcmp.ratios_of(rows)))
+        self.assertIn("| evtchn on | save-restore | 64 | 12.00 | 4.00 | 3.00 (target <= 4) |",
+                      text)
 
 
 if __name__ == "__main__":

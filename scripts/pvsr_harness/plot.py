@@ -37,8 +37,20 @@ DEBIAN_PYTHON = "/usr/bin/python3"
 METRICS = (("guest_ms", "guest-side time (before + after the hypercall)",
             "-", "o"),
            ("downtime_ms", "downtime", "--", "s"))
-COLOURS = {"pvsr": "tab:blue", "linux": "tab:orange"}
-GUEST_LABELS = {"pvsr": "pvsr", "linux": "Linux"}
+# The pvsr guest without its suspend event channel (rows with "evtchn":
+# "off") is a line of its own: the two are different request paths.
+LINES = ("pvsr", "pvsr-noevt", "linux")
+COLOURS = {"pvsr": "tab:blue", "pvsr-noevt": "tab:green",
+           "linux": "tab:orange"}
+GUEST_LABELS = {"pvsr": "pvsr", "pvsr-noevt": "pvsr, evtchn off",
+                "linux": "Linux"}
+
+
+def line_of(row):
+    """The line a valid row belongs to (LINES)."""
+    if row["guest"] == "pvsr" and row.get("evtchn") == "off":
+        return "pvsr-noevt"
+    return row["guest"]
 
 
 class MissingMatplotlib(RuntimeError):
@@ -99,6 +111,7 @@ def series(rows):
             problems.append(f"{name}: needs vcpus >= 1, guest one of "
                             f"{', '.join(GUESTS)} and a kind; left out")
             continue
+        guest = line_of(row)
         values = {"guest_ms": None, "downtime_ms": row.get("downtime_ms")}
         before, after = row.get("before_ms"), row.get("after_ms")
         if _number(before) and _number(after):
@@ -141,7 +154,7 @@ def rates(rows):
         if isinstance(row, dict) and _number(row.get("rate_per_s")) and \
                 row.get("guest") in GUESTS and _number(row.get("vcpus")):
             out.setdefault(row.get("kind"), []).append(
-                (row["guest"], int(row["vcpus"]), row["rate_per_s"]))
+                (line_of(row), int(row["vcpus"]), row["rate_per_s"]))
     return out
 
 
@@ -157,7 +170,7 @@ def _draw_panel(ax, kind, lines, kind_rates):
         ScalarFormatter
     handles = {}
     vcpus = sorted({v for line in lines.values() for v, _ in line})
-    for guest in GUESTS:
+    for guest in LINES:
         for metric, label, style, marker in METRICS:
             line = lines.get((guest, metric))
             if not line:
@@ -223,13 +236,14 @@ def write_png(rows, out, date, machine):
     for ax, kind in zip(axes[0], kinds):
         handles.update(_draw_panel(ax, kind, data.get(kind, {}),
                                    kind_rates.get(kind)))
-    order = [f"{GUEST_LABELS[g]}: {m[1]}" for g in GUESTS for m in METRICS]
+    order = [f"{GUEST_LABELS[g]}: {m[1]}" for g in LINES for m in METRICS]
     names = [n for n in order if n in handles]
     fig.legend([handles[n] for n in names], names, loc="lower center",
                ncol=2, fontsize="small")
     fig.suptitle("pvsr against a Linux PV guest, per suspend (medians): "
                  f"{date}, {machine}")
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    # Room below the panels for the legend's rows (two entries a row).
+    fig.tight_layout(rect=(0, 0.05 + 0.035 * ((len(names) + 1) // 2), 1, 1))
     fig.savefig(out, format="png", dpi=100)
     plt.close(fig)
     return problems

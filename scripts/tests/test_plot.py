@@ -99,6 +99,17 @@ class SeriesTest(unittest.TestCase):
                          [(4, 20)])
         self.assertIn("3 rows for downtime_ms", problems[-1])
 
+    def test_evtchn_off_is_a_line_of_its_own(self):
+        on = row(4, "pvsr", "migrate", 1.0, 1.0, 10.0)
+        on["evtchn"] = "on"
+        off = row(4, "pvsr", "migrate", 2.0, 2.0, 30.0)
+        off["evtchn"] = "off"
+        data, problems = plot.series([on, off])
+        self.assertEqual(data["migrate"][("pvsr", "downtime_ms")], [(4, 10.0)])
+        self.assertEqual(data["migrate"][("pvsr-noevt", "downtime_ms")],
+                         [(4, 30.0)])
+        self.assertEqual(problems, [])
+
     def test_rates_and_panels(self):
         self.assertEqual(sorted(plot.rates(ROWS)["remus"]),
                          [("linux", 4, 1.4), ("pvsr", 4, 2.1)])

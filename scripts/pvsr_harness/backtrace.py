@@ -25,6 +25,7 @@ _HEAD = re.compile(r"\*\*\* (PANIC on vCPU (\d+): .*|FATAL: .* on vCPU (\d+).*)$
 _FRAME = re.compile(r"^\s*#(\d+) \[<([0-9a-fA-F]+)>\]")
 _DETAIL = re.compile(r"^#\s*pvsr-(panic|error)\s+(.*)$")
 _KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
+_CYCLE = re.compile(r"^#\s*pvsr-[a-z]+\s+cycle=(\d+)")
 _TOOLSTACK_ERR = re.compile(r"libxl: error|libxl:.*(fail|error)|xc: error|"
                             r"\bxl: |[Ff]ailed|error:|timed out|did not suspend")
 TOOLSTACK_OPS = re.compile(r"^(create|unpause|save|restore|checkpoint|migrate|shutdown|"
@@ -55,9 +56,13 @@ def guest_failure(texts):
     frames = []
     detail = None
     errors = []
+    last_cycle = -1
     for text in texts:
         lines = [strip_prefix(l).rstrip("\r") for l in text.split("\n")]
         for i, line in enumerate(lines):
+            m = _CYCLE.match(line.strip())
+            if m:
+                last_cycle = max(last_cycle, int(m.group(1)))
             m = _DETAIL.match(line.strip())
             if m:
                 d = _fields(m.group(2))
@@ -76,6 +81,9 @@ def guest_failure(texts):
                         frames.append((int(fm.group(1)), int(fm.group(2), 16)))
                     elif frames and follow.strip() and not follow.strip().startswith("Backtrace"):
                         break
+    # Only the last cycle's error explains the failure: an earlier one was
+    # handled (the boot self-test's refused suspend is cycle 0's).
+    errors = [e for e in errors if e.get("cycle") == last_cycle]
     if detail is None and errors:
         detail = errors[-1]
     return head, vcpu, frames, detail

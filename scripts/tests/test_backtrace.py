@@ -36,6 +36,19 @@ class BacktraceTest(unittest.TestCase):
         self.assertEqual(frames, [])
         self.assertEqual((detail["step"], detail["vcpu"]), ("park", 1))
 
+    def test_an_earlier_cycles_error_explains_nothing(self):
+        boot = ("# pvsr-error cycle=0 code=a subsystem suspend hook failed "
+                "step=hooks vcpu=-1 hypercall=-1 subop=-1 xen_errno=42 port=0 "
+                "hook=selftest-refuse\n")
+        later = "".join("# pvsr-report cycle=%d rc=1 called=1\n" % k
+                        for k in range(1, 6))
+        self.assertIsNone(backtrace.guest_failure([boot + later])[3])
+        err5 = ("# pvsr-error cycle=5 code=a vCPU did not reach the pause "
+                "barrier step=park vcpu=3 hypercall=-1 subop=-1 xen_errno=0 "
+                "port=0 hook=-\n")
+        detail = backtrace.guest_failure([boot + later + err5])[3]
+        self.assertEqual((detail["cycle"], detail["vcpu"]), (5, 3))
+
     def test_record_orders_guest_pvsr_dom0_toolstack(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "3-restore-1.out")

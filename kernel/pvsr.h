@@ -59,7 +59,8 @@ enum pvsr_phase {
 	PVSR_PHASE_HYPERCALL, /* SCHEDOP_shutdown(SHUTDOWN_suspend) */
 	PVSR_PHASE_REBIND, /* shared_info, P2M, vcpu_info, vCPU 0 channels */
 	PVSR_PHASE_REBUILD, /* contexts, VCPUOP_initialise/up, "resumed" */
-	PVSR_PHASE_HOOKS, /* quiesced resume hooks, release, events-on hooks */
+	PVSR_PHASE_HOOKS, /* quiesced resume hooks, every vCPU still held */
+	PVSR_PHASE_COMPLETE, /* release, then the events-on resume hooks */
 	PVSR_PHASE_TOTAL,
 	PVSR_PHASE_COUNT
 };

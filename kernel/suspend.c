@@ -24,6 +24,7 @@ static const char *const phase_names[PVSR_PHASE_COUNT] = {
 	[PVSR_PHASE_REBIND] = "rebind",
 	[PVSR_PHASE_REBUILD] = "rebuild",
 	[PVSR_PHASE_HOOKS] = "hooks",
+	[PVSR_PHASE_COMPLETE] = "complete",
 	[PVSR_PHASE_TOTAL] = "total",
 };
 
@@ -195,7 +196,7 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 
 /*
  * Release the parked vCPUs, then, events on again, the hooks' events-on
- * phase; the quiesced resume hooks ran just before (phase "hooks").
+ * phase (phase "complete"): the vCPUs run again during it.
  */
 static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 		   uint64_t *mark, enum pvsr_resume_kind kind)
@@ -205,7 +206,7 @@ static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	pvsr_barrier_set_phase(p, PVSR_BARRIER_RELEASE);
 	p->ops->mask_events(false);
 	pvsr_hooks_complete_from(p, 0, kind);
-	phase_done(p, r, PVSR_PHASE_HOOKS, mark);
+	phase_done(p, r, PVSR_PHASE_COMPLETE, mark);
 	/* The end of the last phase: the phases add up to the total. */
 	r->phase_ns[PVSR_PHASE_TOTAL] = *mark - start;
 	pvsr_store(&p->busy, 0);
@@ -350,6 +351,7 @@ static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
 			      &r->error);
 	phase_done(p, r, PVSR_PHASE_REBUILD, mark);
 	pvsr_hooks_resume_from(p, 0, kind);
+	phase_done(p, r, PVSR_PHASE_HOOKS, mark);
 }
 
 /* The events-on phase of the hooks, before anything is quiesced. */

@@ -2,8 +2,9 @@
 """Per suspend cycle: what the toolstack took and what the guest reported.
 
 The guest prints, for every pvsr_suspend() (test-guest/suspend.c):
-    # pvsr-report cycle=K rc=R return=N park=.. down=.. teardown=..
-      hypercall=.. rebind=.. rebuild=.. total=.. vcpus=V   (one line)
+    # pvsr-report cycle=K rc=R return=N prepare=.. park=.. down=..
+      teardown=.. hypercall=.. rebind=.. rebuild=.. hooks=.. complete=..
+      total=.. vcpus=V   (one line)
     # pvsr-vcpu cycle=K vcpu=v outcome=O park=.. resume=..  (v = 1..V-1)
     # pvsr-error cycle=K code=TEXT step=.. vcpu=.. ...      (only if rc < 0)
 Times are guest-clock nanoseconds. cycle=0 is the guest's own back-out
@@ -20,7 +21,10 @@ import re
 from .ktap import ranges as _ranges, strip_prefix
 
 PHASES = ("prepare", "park", "down", "teardown", "hypercall", "rebind",
-          "rebuild", "hooks", "total")
+          "rebuild", "hooks", "complete", "total")
+# Logs from before the release and the events-on hooks were a phase of
+# their own ("complete") have them inside "hooks": None there.
+OPTIONAL_PHASES = ("complete",)
 # Phases that take measurable time in every successful suspend of a guest
 # with more than one vCPU (a 0 means the phase did not run).
 NONZERO_PHASES = PHASES
@@ -41,7 +45,8 @@ EXPECTED_OUTCOME = {0: 2, 1: 3}
 
 _LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error|request|downtime)\s+(.*)$")
 _KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
-_REPORT_KEYS = ("cycle", "rc", "called", "return") + PHASES + ("vcpus",)
+_REPORT_KEYS = ("cycle", "rc", "called", "return") + \
+    tuple(p for p in PHASES if p not in OPTIONAL_PHASES) + ("vcpus",)
 _VCPU_KEYS = ("cycle", "vcpu", "outcome", "deferred", "park", "resume")
 _ERROR_INTS = ("cycle", "vcpu", "hypercall", "subop", "xen_errno", "port")
 _DOWNTIME_KEYS = ("cycle", "wall_park_ns", "wall_release_ns")
@@ -124,6 +129,8 @@ class Reports:
             if v is None:
                 self.incomplete.setdefault(cycle, []).append(line.strip())
                 return
+            for p in OPTIONAL_PHASES:
+                v[p] = (_ints(f, (p,)) or {p: None})[p]
             self._put(self.report, cycle, None, v, "pvsr-report")
         elif kind == "vcpu":
             v = _ints(f, _VCPU_KEYS)

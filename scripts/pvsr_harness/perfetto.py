@@ -12,7 +12,8 @@ under the other in the viewer.
   (kernel/suspend.c phase_done), so a phase here runs from one trace
   event to the next and only approximates the report's phase of that
   name; rebind and rebuild have no event between them and are one slice,
-  and the report's hooks phase is split at the `released` event.
+  and the report's hooks and complete phases meet just before the
+  `released` event.
   The report's own phase times, when result.json is in the logs folder,
   are the `pvsr_suspend` slice's args.
 - Every other vCPU holds its states: parking (first park IPI to parked),
@@ -37,8 +38,8 @@ PHASE_ENDS = (
     ("hypercall", "hypercall-returned", "first"),
     ("rebind+rebuild", "resumed", "last"),
     # The rest of the report's rebuild (noticing the last vCPU resumed)
-    # and its hooks phase: the quiesced resume hooks, the release, the
-    # events-on complete hooks.
+    # and its hooks phase (the quiesced resume hooks); then its complete
+    # phase: the release and the events-on hooks.
     ("wait+resume hooks", "released", "first"),
     ("release+complete hooks", "end", "first"),
 )

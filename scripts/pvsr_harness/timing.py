@@ -3,10 +3,12 @@
 
 pvsr (the test guest, test-guest/suspend.c and downtime.c):
     # pvsr-report cycle=K ... prepare= park= down= teardown= hypercall=
-      rebind= rebuild= hooks= total= ...        (guest-clock ns)
+      rebind= rebuild= hooks= complete= total= ...   (guest-clock ns)
     # pvsr-downtime cycle=K wall_park_ns=W1 wall_release_ns=W2
   before the hypercall = prepare + park + down + teardown;
-  after it             = rebind + rebuild + hooks;
+  after it             = rebind + rebuild + hooks + complete (complete:
+                         the release and the events-on hooks, with the
+                         vCPUs running again; older logs have it in hooks);
   downtime             = W2 - W1 (cycles.py reads the line): shared_info's
                          wall clock just before the pause barrier and just
                          after every vCPU is released (in a new domain,
@@ -39,7 +41,7 @@ LINUX_FIRST_AFTER = "xen:grant_table: Grant tables using version"
 LINUX_END = "Restarting tasks ... done."
 
 BEFORE_PHASES = ("prepare", "park", "down", "teardown")
-AFTER_PHASES = ("rebind", "rebuild", "hooks")
+AFTER_PHASES = ("rebind", "rebuild", "hooks", "complete")
 
 
 def _lines(texts):
@@ -54,6 +56,9 @@ def _lines(texts):
 
 
 def _sum(ph, keys):
+    # "complete" was part of "hooks" in older logs (cycles.OPTIONAL_PHASES).
+    keys = [k for k in keys if k != "complete" or ph and
+            ph.get("complete") is not None]
     if not ph or any(ph.get(k) is None for k in keys):
         return None
     return sum(ph[k] for k in keys)

@@ -35,7 +35,7 @@ STEPS = [{"name": n, "rc": 0, "duration": d} for n, d in (
 
 def line(cycle=1, rc=0, ret=0, vcpus=2, **phases):
     ph = dict(prepare=5, park=10, down=20, teardown=30, hypercall=4000,
-              rebind=50, rebuild=60, hooks=7, total=4182)
+              rebind=50, rebuild=60, hooks=7, complete=3, total=4185)
     ph.update(phases)
     text = "# pvsr-report cycle=%d rc=%d called=1 return=%d %s vcpus=%d\n" % (
         cycle, rc, ret, " ".join("%s=%d" % (p, ph[p]) for p in cycles.PHASES), vcpus)
@@ -58,6 +58,13 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(r.error[0]["xen_errno"], 42)
         self.assertEqual(r.error[0]["vcpu"], -1)
         self.assertEqual(r.error[0]["hook"], "selftest-refuse")
+
+    def test_report_without_complete_phase(self):
+        # Logs from before "complete" was split off "hooks": None.
+        r = cycles.parse(LOG)
+        self.assertIsNone(r.report[1]["complete"])
+        r = cycles.parse(line(cycle=3, complete=9))
+        self.assertEqual(r.report[3]["complete"], 9)
 
     def test_prefixes_and_cr(self):
         r = cycles.parse([LOG, CYCLE2])
@@ -105,8 +112,12 @@ class JsonTest(unittest.TestCase):
         self.assertEqual(g["vcpus"][0], {"vcpu": 1, "outcome": 2, "deferred": 0, "park_ns": 148842,
                                          "resume_ns": 405153})
         self.assertNotIn("error", g)
-        for v in g["phase_ns"].values():
-            self.assertIsInstance(v, int)
+        for k, v in g["phase_ns"].items():
+            # LOG is from before "complete" was a phase of its own.
+            if k in cycles.OPTIONAL_PHASES:
+                self.assertIsNone(v)
+            else:
+                self.assertIsInstance(v, int)
 
     def test_toolstack_per_op(self):
         steps = [{"name": "checkpoint-1", "duration": 1.5},
@@ -202,6 +213,9 @@ class VerdictTest(unittest.TestCase):
 
     def test_good(self):
         self.assertEqual(self.probs(line()), [])
+        old = line().replace(" complete=3", "")
+        self.assertNotIn("complete", old)
+        self.assertEqual(self.probs(old), [])
         self.assertEqual(self.probs(line(ret=1, rc=1), "checkpoint"), [])
         self.assertEqual(self.probs(line(1) + line(2), "migrate", 2), [])
         self.assertEqual(self.probs(line(vcpus=1), vcpus=1), [])

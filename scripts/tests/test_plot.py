@@ -154,6 +154,25 @@ class PlotCommandTest(unittest.TestCase):
         self.assertEqual(png_chunks(data)[0][0], b"IHDR")
         self.assertIn("; D, M)", r.stderr)
 
+    def test_several_files_draw_together(self):
+        d = tempfile.mkdtemp()
+        paths = []
+        for i, (meta, rows) in enumerate(((
+                {"date": "2026-12-02", "nproc": 2, "accel": "tcg"}, ROWS[:3]),
+                ({"date": "1999-01-01", "nproc": 64}, [
+                    row(64, "pvsr", "save-restore", 9.0, 90.0, 1500.0)]))):
+            paths.append(os.path.join(d, "r%d.json" % i))
+            with open(paths[-1], "w") as f:
+                json.dump(dict(meta, rows=rows), f)
+        out = os.path.join(d, "out.png")
+        r = subprocess.run([sys.executable, PLOT, "--json", paths[0], "--json",
+                            paths[1], "--out", out], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("(4 rows, 0 values or rows not drawn; 2026-12-02, 2 CPUs, "
+                      "TCG)", r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(png_chunks(f.read())[0][0], b"IHDR")
+
     def test_nothing_to_draw_fails_and_writes_nothing(self):
         r, data = self.run_plot([row(4, "pvsr", "migrate", None, None, None)])
         self.assertEqual(r.returncode, 1)

@@ -275,7 +275,7 @@ def judge_compare(args, result, steps, jobdir, logs_of):
             cycles, p = _pvsr_subject(args, label, texts, result, steps,
                                       main=label == "pvsr")
         win = remus_window(result, label + "-remus")
-        if result.get("%s_done" % label) == "yes":
+        if result.get("%s_done" % label) == "yes" and args.remus_seconds > 0:
             p += remus_problems(win)
         probs += ["%s: %s" % (label, x) for x in p]
         rec["subjects"][label] = {"name": name, "cycles": cycles, "remus": win}
@@ -298,5 +298,8 @@ def summary_lines(rec):
         out.append("%s remus: %s" % (label, "%d checkpoints after the first in "
                                      "%.1f s = %.2f/s" % (
                                          r["window_checkpoints"], r["window_s"],
-                                         r["per_s"]) if r else "did not finish"))
+                                         r["per_s"]) if r else
+                                     "not run (--remus-seconds 0)"
+                                     if not rec["remus_seconds"] else
+                                     "did not finish"))
     return out

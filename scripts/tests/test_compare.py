@@ -206,6 +206,24 @@ class CompareResult(unittest.TestCase):
                             for p in probs), probs)
         self.assertEqual(rec["subjects"]["linux"]["cycles"], [])
 
+    def test_no_remus_window_with_remus_seconds_0(self):
+        text = read("pvsr-remus-4v.log")
+        res = {"pvsr_cycles_checkpoint": "1 2", "pvsr_done": "yes"}
+        unfinished = "the remus window did not finish"
+
+        class NoWindow(Args):
+            compare_guests = "pvsr"
+            remus_seconds = 0
+
+        class Window(NoWindow):
+            remus_seconds = 15
+        for args, want in ((NoWindow, False), (Window, True)):
+            rec, probs = compare.judge_compare(args, res, [], "/nonexistent",
+                                               lambda name: [text])
+            self.assertEqual(any(unfinished in p for p in probs), want, probs)
+        self.assertIn("pvsr remus: not run (--remus-seconds 0)",
+                      compare.summary_lines(dict(rec, remus_seconds=0)))
+
     def test_guest_list(self):
         self.assertEqual(compare.parse_guests("pvsr,pvsr-noevt,linux"),
                          ["pvsr", "pvsr-noevt", "linux"])

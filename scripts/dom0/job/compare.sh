@@ -70,8 +70,13 @@ compare_subject() {
 	for _kind in save checkpoint migrate; do
 		compare_cycles "$1" "$_kind" || return 1
 	done
-	remus_window "$1-remus" "$CMP_K" || return 1
-	result "$1_cycles_remus" "$((CMP_K + 1)) $REMUS_K"
+	# REMUS_SECONDS=0: no window (the bench's large vCPU counts, where the
+	# guest's checks after a checkpoint outlast xl's interval and xl
+	# cannot be stopped between two checkpoints).
+	if [ "$REMUS_SECONDS" -gt 0 ]; then
+		remus_window "$1-remus" "$CMP_K" || return 1
+		result "$1_cycles_remus" "$((CMP_K + 1)) $REMUS_K"
+	fi
 	finish_guest
 }
 

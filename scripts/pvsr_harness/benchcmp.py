@@ -142,6 +142,9 @@ def table(rows, ratios):
             out.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
                 _label(r), r["kind"], r["cycles"],
                 *(timing.fmt(r[m]) for m in METRICS)))
+        if not any(r["vcpus"] == vcpus for r in ratios):
+            out += ["", "(no Linux figures at %d vCPUs: no ratios)" % vcpus]
+            continue
         out += ["", "ratio pvsr/Linux (lower is better for times, higher for "
                 "the rate; targets are information, not verdicts):", "",
                 "| pvsr | kind | before | after | before+after | downtime "

@@ -338,6 +338,9 @@ class BenchRatios(unittest.TestCase):
         text = "\n".join(benchcmp.table(rows, benchcmp.ratios_of(rows)))
         self.assertIn("| evtchn on | save-restore | 64 | 12.00 | 4.00 | 3.00 (target <= 4) |",
                       text)
+        # No Linux at 64 vCPUs: said so, no empty ratio table.
+        self.assertIn("(no Linux figures at 64 vCPUs: no ratios)", text)
+        self.assertEqual(text.count("ratio pvsr/Linux"), 1)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ TARGETS = {
 }
 # Resume's growth with vCPUs, against this count (the base).
 SCALE_BASE_VCPUS = 4
-SCALE_TARGET = ("<= 4", "resume (\"after\") at 64 vCPUs at most 4x the "
-                "4-vCPU time")
+SCALE_TARGET_VCPUS = 64
+SCALE_TARGET = ("<= 4", "resume (\"after\") at %d vCPUs at most 4x the "
+                "%d-vCPU time" % (SCALE_TARGET_VCPUS, SCALE_BASE_VCPUS))
 METRICS = ("before_ms", "after_ms", "guest_ms", "downtime_ms", "toolstack_ms",
            "rate_per_s")
 
@@ -99,7 +100,8 @@ def scaling_of(rows):
         out.append({"vcpus": r["vcpus"], "evtchn": r["evtchn"],
                     "kind": r["kind"], "after_ms": a, "base_after_ms": b,
                     "ratio": round(a / b, 3),
-                    "target": SCALE_TARGET[0] if r["vcpus"] == 64 else None})
+                    "target": SCALE_TARGET[0]
+                    if r["vcpus"] == SCALE_TARGET_VCPUS else None})
     return out
 
 

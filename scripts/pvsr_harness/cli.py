@@ -59,8 +59,9 @@ def cmd_run(args):
         elif args.scenario == "compare":
             args.timeout += 3 * (args.remus_seconds + 240 + 240 * args.cycles)
     if args.scenario in ("remus", "compare"):
-        if args.remus_interval < 1 or args.remus_seconds < 0 or \
-                args.remus_seconds == 0 and args.scenario == "remus":
+        # compare may run no window at all (0); remus is nothing but one.
+        min_seconds = 1 if args.scenario == "remus" else 0
+        if args.remus_interval < 1 or args.remus_seconds < min_seconds:
             raise UsageError("--remus-interval must be >= 1 and --remus-seconds "
                              ">= 1 (compare: 0 runs no remus window)")
         if args.scenario == "compare":

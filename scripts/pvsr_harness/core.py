@@ -621,7 +621,8 @@ def report_text(d):
 
 
 # ---------------------------------------------------------------- the harness
-FOREIGN_CORE_PREFIX = "linux-domu-"
+# Cores of another guest than pvsr's (scenarios.sh dump_guest).
+FOREIGN_CORE_PREFIX = "foreign-"
 
 
 def cores_in(logs):
@@ -645,9 +646,8 @@ def harness_reports(logs, elf, keep_cores=True):
         tag = os.path.basename(path)[len("guest-"):-len(".core")]
         rec = {"tag": tag, "core": path}
         if tag.startswith(FOREIGN_CORE_PREFIX):
-            # The compare scenario's Linux domU (scenarios.sh dump_guest):
-            # kept for crash(8) or gdb, not read as a pvsr guest.
-            rec["summary"] = "a Linux domU's core: not read by pvsr-core"
+            # Kept for crash(8) or gdb, not read as a pvsr guest.
+            rec["summary"] = "another guest's core: not read by pvsr-core"
         else:
             _read_into(rec, logs, tag, path, elf)
         if not keep_cores:

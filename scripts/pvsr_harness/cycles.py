@@ -130,7 +130,8 @@ class Reports:
                 self.incomplete.setdefault(cycle, []).append(line.strip())
                 return
             for p in OPTIONAL_PHASES:
-                v[p] = (_ints(f, (p,)) or {p: None})[p]
+                opt = _ints(f, (p,))
+                v[p] = opt[p] if opt else None
             self._put(self.report, cycle, None, v, "pvsr-report")
         elif kind == "vcpu":
             v = _ints(f, _VCPU_KEYS)

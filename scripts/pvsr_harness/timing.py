@@ -31,6 +31,8 @@ T = printk's time stamp in seconds, Linux's local clock):
 import re
 import statistics
 
+from .cycles import OPTIONAL_PHASES
+
 _KMSG = re.compile(r"^#\s*kmsg:\s*\[\s*(\d+)\.(\d{6})\]\s?(.*)$")
 _LINUX_DOWN = re.compile(r"^#\s*linux-downtime\s+cycle=(-?\d+)\s+max_gap_ns=(\d+)\s+"
                          r"gap_start_ns=(-?\d+)\s+gap_end_ns=(-?\d+)\s*$")
@@ -56,10 +58,11 @@ def _lines(texts):
 
 
 def _sum(ph, keys):
-    # "complete" was part of "hooks" in older logs (cycles.OPTIONAL_PHASES).
-    keys = [k for k in keys if k != "complete" or ph and
-            ph.get("complete") is not None]
-    if not ph or any(ph.get(k) is None for k in keys):
+    if not ph:
+        return None
+    # Older logs have no "complete" (it was inside "hooks"): left out.
+    keys = [k for k in keys if k not in OPTIONAL_PHASES or ph.get(k) is not None]
+    if any(ph.get(k) is None for k in keys):
         return None
     return sum(ph[k] for k in keys)
 

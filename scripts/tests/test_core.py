@@ -250,16 +250,17 @@ class CoreReaderTest(unittest.TestCase):
 
 
 class HarnessReportsTest(unittest.TestCase):
-    def test_a_linux_domus_core_is_kept_not_read(self):
+    def test_another_guests_core_is_kept_not_read(self):
         with tempfile.TemporaryDirectory() as logs:
             cores = os.path.join(logs, "out", "cores")
             os.makedirs(cores)
-            for tag in ("linux-domu-end", "end"):
+            for tag in ("foreign-linux-domu-end", "end"):
                 with open(os.path.join(cores, "guest-%s.core" % tag), "wb") as f:
                     f.write(b"not a dump")
             recs = {r["tag"]: r for r in core.harness_reports(logs, "/nonexistent")}
-            self.assertNotIn("error", recs["linux-domu-end"])
-            self.assertIn("Linux domU", recs["linux-domu-end"]["summary"])
+            self.assertNotIn("error", recs["foreign-linux-domu-end"])
+            self.assertIn("another guest's core",
+                          recs["foreign-linux-domu-end"]["summary"])
             # The pvsr guest's core is read, and this one is no dump.
             self.assertIn("error", recs["end"])
             recs = core.harness_reports(logs, "/nonexistent", keep_cores=False)

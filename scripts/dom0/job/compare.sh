@@ -54,15 +54,16 @@ compare_cycles() {
 # compare_subject LABEL NAME CFG: one guest through every kind of cycle.
 # The stall dump (suspend_watched) is for the pvsr guest only: the host
 # reads a dump with the pvsr guest's ELF, and a Linux domU that is slow to
-# suspend is no failure of it.
+# suspend is no failure of it. GUEST_FOREIGN (dump_guest): not the pvsr
+# guest.
 compare_subject() {
 	GUEST_NAME=$2
 	GUEST_CFG=$3
 	DOMID=
 	CMP_K=0
 	case $1 in
-	pvsr*) STALL_DUMP=$CMP_STALL_DUMP ;;
-	*) STALL_DUMP=0 ;;
+	pvsr*) STALL_DUMP=$CMP_STALL_DUMP GUEST_FOREIGN= ;;
+	*) STALL_DUMP=0 GUEST_FOREIGN=1 ;;
 	esac
 	mark "compare-subject $1"
 	create_guest || return 1
@@ -88,9 +89,9 @@ scenario_compare() {
 		_label=${_subj%%:*}
 		_rest=${_subj#*:}
 		compare_subject "$_label" "${_rest%%:*}" "${_rest#*:}" ||
-			{ GUEST_NAME=$_main; return 1; }
+			{ GUEST_NAME=$_main GUEST_FOREIGN=; return 1; }
 		result "${_label}_done" yes
 	done
 	# xl's log of the harness's own guest for the shutdown reasons.
-	GUEST_NAME=$_main
+	GUEST_NAME=$_main GUEST_FOREIGN=
 }

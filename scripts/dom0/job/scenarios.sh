@@ -66,19 +66,17 @@ dump_guest() {
 	step vcpu-list xl vcpu-list "$DOMID"
 	_v=0
 	while [ "$_v" -lt "$VCPUS" ]; do
-		if [ -s /job/pvsr-guest.map ] && [ "$GUEST_NAME" != linux-domu ]; then
+		if [ -s /job/pvsr-guest.map ] && [ -z "${GUEST_FOREIGN:-}" ]; then
 			step "xenctx-v$_v" xenctx -s /job/pvsr-guest.map -a "$DOMID" "$_v"
 		else
 			step "xenctx-v$_v" xenctx -a "$DOMID" "$_v"
 		fi
 		_v=$((_v + 1))
 	done
-	# The compare scenario's Linux domU: its core is tagged so that the
-	# host does not read it with the pvsr guest's ELF.
-	case $GUEST_NAME in
-	linux-domu) step dump-core dump_core "$DOMID" linux-domu-end ;;
-	*) step dump-core dump_core "$DOMID" end ;;
-	esac
+	# Another guest than pvsr's (GUEST_FOREIGN: the compare scenario's
+	# Linux domU): tagged so the host does not read it with pvsr's ELF.
+	step dump-core dump_core "$DOMID" \
+		"${GUEST_FOREIGN:+foreign-$GUEST_NAME-}end"
 }
 
 # dump_core DOMID TAG: `xl dump-core` of the domain (an ELF core: vCPU

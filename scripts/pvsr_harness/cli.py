@@ -16,6 +16,7 @@ def cmd_setup(args):
 
 
 def cmd_run(args):
+    from . import run as runmod
     from .run import run
     two = args.scenario in TWO_HOST_SCENARIOS
     if args.hosts == 2 and not two:
@@ -26,6 +27,9 @@ def cmd_run(args):
         raise UsageError("--control libvirt and --xen-b need --hosts 2")
     if two and args.ramdisk:
         raise UsageError("--ramdisk is for one-host runs")
+    if two and args.host_memory is not None:
+        raise UsageError("--host-memory is for one-host runs (two hosts: "
+                         "--mem-a, --mem-b)")
     if args.control == "libvirt" and args.scenario == "checkpoint-migrate-2host":
         raise UsageError("libvirt's libxl driver has no checkpoint: "
                          "checkpoint-migrate-2host needs --control xl")
@@ -47,10 +51,20 @@ def cmd_run(args):
                          % (args.max_vcpus, args.vcpus))
     if args.memory < 16:
         raise UsageError("--memory must be at least 16 MiB")
+    need = runmod.host_memory_mib(args.scenario, args.memory)
+    if args.host_memory is not None and args.host_memory < need:
+        raise UsageError("--host-memory %d is less than the %d MiB this run "
+                         "needs (dom0 1024, Xen 512, the guest%s)" % (
+                             args.host_memory, need,
+                             " twice" if args.scenario in runmod.MIGRATING_SCENARIOS
+                             else ""))
     if args.cycles < 1:
         raise UsageError("--cycles must be at least 1")
     if args.guest_timeout is None:
         args.guest_timeout = 180 if args.scenario == "boot" else 180 + 120 * args.cycles
+        # Creating, copying and checking a guest of several GiB: about a
+        # minute per GiB for each (a guess from 512 MiB runs, generous).
+        args.guest_timeout += 60 * (args.memory // 1024) * (args.cycles + 1)
     if args.timeout is None:
         args.timeout = args.boot_timeout + args.guest_timeout + 120
         # remus: one window; compare: 3 kinds of cycles and a window per guest.
@@ -139,6 +153,10 @@ def build_parser():
                    "brings them up (the guest honours cpu/N/availability)")
     r.add_argument("--memory", type=int, default=128, metavar="MIB",
                    help="guest memory in MiB (default %(default)s)")
+    r.add_argument("--host-memory", type=int, metavar="MIB",
+                   help="one host: the nested host's memory (QEMU -m; default "
+                   "dom0's 1024 + 512 for Xen + the guest, twice for a "
+                   "migrating scenario, at least 2048)")
     r.add_argument("--cycles", type=int, default=1, metavar="K",
                    help="save/restore, checkpoint or migrate cycles (default %(default)s)")
     r.add_argument("--json", metavar="FILE", help="write the JSON result here too "
@@ -156,7 +174,8 @@ def build_parser():
     r.add_argument("--guest-timeout", type=int, metavar="S",
                    help="dom0's bounded wait for the guest to finish (and for "
                    "each xenstore state) (default 180, +120 per cycle for "
-                   "scenarios other than boot)")
+                   "scenarios other than boot, +60 per GiB of guest memory "
+                   "per cycle and once for the boot)")
     r.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
                    help="extra QEMU argument (repeatable)")
     r.add_argument("--xen-arg", action="append", default=[], metavar="ARG",

@@ -37,6 +37,20 @@ XEN_ARGS = ("dom0_mem=1024M,max:1024M console=com1 com1=115200 loglvl=all "
             "guest_loglvl=all smap=0 smep=0")
 DOM0_ARGS = "root=/dev/vda rw console=hvc0 panic=1 init=%s pvsr.job=9p" % DOM0_INIT
 
+# The nested host's memory (QEMU -m): dom0's fixed 1024 MiB, room for Xen
+# (heap, frame table, the domains' page tables), and the guest, twice for a
+# live migration on one host (sender and receiver both hold it).
+HOST_MIB_MIN = 2048
+HOST_MIB_DOM0 = 1024
+HOST_MIB_XEN = 512
+MIGRATING_SCENARIOS = ("migrate", "compare", "soak")
+
+
+def host_memory_mib(scenario, guest_mib):
+    """QEMU's -m for one host running SCENARIO with a GUEST_MIB guest."""
+    copies = 2 if scenario in MIGRATING_SCENARIOS else 1
+    return max(HOST_MIB_MIN, HOST_MIB_DOM0 + HOST_MIB_XEN + copies * guest_mib)
+
 _MARK = re.compile(r"PVSR-MARK: (.*)")
 _XEN_VERSION = re.compile(r"Xen version (\S+)")
 _LINUX_VERSION = re.compile(r"Linux version (\S+)")
@@ -53,7 +67,7 @@ _LOUD_STEP = re.compile(r"^(?:pvsr-|pvsr-noevt-|linux-)?"       # compare's gues
 
 
 def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio",
-                 initrd="pvsr"):
+                 initrd="pvsr", memory_mib=HOST_MIB_MIN):
     if accel in ("auto", "tcg"):
         accel_args = ["-accel", "tcg,thread=single", "-cpu", "qemu64"]
     elif accel == "kvm":
@@ -65,7 +79,7 @@ def qemu_command(cache, jobdir, accel, qemu_args=(), xen_args=(), serial="stdio"
     modules = "%s %s,%s" % (cache.vmlinux, DOM0_ARGS,
                             cache.initrd_pvsr if initrd == "pvsr" else cache.initrd)
     return (["qemu-system-x86_64", "-machine", "pc"] + accel_args + [
-        "-smp", "2", "-m", "2048", "-nodefaults", "-display", "none",
+        "-smp", "2", "-m", str(memory_mib), "-nodefaults", "-display", "none",
         "-no-reboot", "-monitor", "none", "-serial", serial,
         "-kernel", cache.xen, "-append", xen, "-initrd", modules,
         # snapshot=on: the cached image is never written; dom0's writes
@@ -262,6 +276,8 @@ class Run:
     def __init__(self, args, progress=None):
         self.args = args
         self.progress = progress or Progress()
+        self.host_mib = getattr(args, "host_memory", None) or host_memory_mib(
+            args.scenario, args.memory)
         self.events = queue.Queue()
         self.errors = []          # failure reasons, most important first
         self.infra = False        # the failure is not the guest's
@@ -330,11 +346,12 @@ class Run:
                                   max_vcpus=getattr(a, "max_vcpus", None), **extra)
         self.serial_log = os.path.join(self.logs, "serial.log")
         self.cmd = qemu_command(self.cache, self.logs, a.accel, a.qemu_arg, a.xen_arg,
-                                initrd=a.dom0_initrd)
+                                initrd=a.dom0_initrd, memory_mib=self.host_mib)
         with open(os.path.join(self.logs, "qemu-cmdline.txt"), "w") as f:
             f.write(" ".join(shlex.quote(c) for c in self.cmd) + "\n")
-        self.note("scenario %s, %d vCPU(s), %d MiB, guest %s, logs %s"
-                  % (a.scenario, a.vcpus, a.memory, rel(kernel), rel(self.logs)))
+        self.note("scenario %s, %d vCPU(s), %d MiB, guest %s, host %d MiB, logs %s"
+                  % (a.scenario, a.vcpus, a.memory, rel(kernel), self.host_mib,
+                     rel(self.logs)))
 
     def start(self):
         self.stderr_path = os.path.join(self.logs, "qemu-stderr.log")
@@ -766,6 +783,7 @@ class Run:
             "scenario": a.scenario,
             "vcpus": a.vcpus,
             "memory_mib": a.memory,
+            "host_memory_mib": self.host_mib,
             "cycles_requested": a.cycles,
             "kernel": self.kernel,
             "xen_version": self.manifest.get("xen_package_version"),

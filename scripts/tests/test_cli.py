@@ -45,7 +45,11 @@ class CliTest(unittest.TestCase):
                      ["run", "--scenario", "boot", "--vcpus", "1", "--memory", "4"],
                      ["run", "--scenario", "boot", "--vcpus", "1", "--accel", "hvf"],
                      ["run", "--scenario", "boot", "--vcpus", "1",
-                      "--guest-arg", 'a"b']):
+                      "--guest-arg", 'a"b'],
+                     ["run", "--scenario", "migrate", "--vcpus", "1",
+                      "--memory", "5120", "--host-memory", "8192"],
+                     ["run", "--scenario", "migrate-2host", "--hosts", "2",
+                      "--vcpus", "1", "--host-memory", "4096"]):
             rc, text = call(argv)
             self.assertEqual(rc, 2, (argv, text))
 

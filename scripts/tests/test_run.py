@@ -235,6 +235,17 @@ class QemuCommandTest(unittest.TestCase):
         self.assertEqual(initrd.count(","), 1)   # commas split multiboot modules
         kvm = runmod.qemu_command(C, "/logs", "kvm")
         self.assertIn("kvm", kvm)
+        big = runmod.qemu_command(C, "/logs", "auto", memory_mib=11776)
+        self.assertEqual(big[big.index("-m") + 1], "11776")
+
+    def test_host_memory(self):
+        # The default guest fits the 2 GiB host; a 5 GiB guest needs dom0,
+        # Xen's room and the guest, twice when it migrates on one host.
+        self.assertEqual(runmod.host_memory_mib("migrate", 128), 2048)
+        self.assertEqual(runmod.host_memory_mib("remus", 5120), 1024 + 512 + 5120)
+        self.assertEqual(runmod.host_memory_mib("migrate", 5120),
+                         1024 + 512 + 2 * 5120)
+        self.assertEqual(runmod.host_memory_mib("soak", 1024), 1024 + 512 + 2048)
 
 
 if __name__ == "__main__":

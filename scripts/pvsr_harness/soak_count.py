@@ -210,11 +210,27 @@ class Tally:
         return {name: stats(vals) for name, vals in series.items()}
 
 
+PERCENTILES = (90, 99)
+
+
+def percentile(ordered, p):
+    """Nearest-rank percentile of a sorted, non-empty list: the smallest
+    value with at least p% of the values at or below it."""
+    rank = -(-p * len(ordered) // 100)      # ceil(p * n / 100)
+    return ordered[max(rank, 1) - 1]
+
+
 def stats(values):
-    if not values:
-        return {"n": 0, "median_ns": None, "worst_ns": None}
-    return {"n": len(values), "median_ns": int(statistics.median(values)),
-            "worst_ns": max(values)}
+    """The latency distribution of one series: median, p90, p99, worst."""
+    out = {"n": len(values), "median_ns": None, "worst_ns": None}
+    out.update({"p%d_ns" % p: None for p in PERCENTILES})
+    if values:
+        ordered = sorted(values)
+        out["median_ns"] = int(statistics.median(ordered))
+        out["worst_ns"] = ordered[-1]
+        for p in PERCENTILES:
+            out["p%d_ns" % p] = percentile(ordered, p)
+    return out
 
 
 def read_tsv(path, ncols):
@@ -376,8 +392,9 @@ def summary_lines(s):
                       ("vcpu_resume", "resume (per vCPU)"),
                       ("suspend_total", "suspend total (per cycle)")):
         st = lat[key]
-        out.append("  %-28s median %s, worst %s (n=%d)"
-                   % (text + ":", _ms(st["median_ns"]), _ms(st["worst_ns"]), st["n"]))
+        out.append("  %-28s median %s, p90 %s, p99 %s, worst %s (n=%d)"
+                   % (text + ":", _ms(st["median_ns"]), _ms(st.get("p90_ns")),
+                      _ms(st.get("p99_ns")), _ms(st["worst_ns"]), st["n"]))
     st = s.get("stopped")
     if st:
         out.append("soak STOPPED at cycle %s" % st["cycle"])

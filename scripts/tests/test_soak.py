@@ -67,6 +67,20 @@ class CountTest(unittest.TestCase):
         self.assertEqual(lat["park_phase"]["worst_ns"], max(parks))
         self.assertEqual(lat["park_phase"]["median_ns"], sorted(parks)[1])
         self.assertIn(14775895, parks)
+        # Three values: nearest rank puts p90 and p99 on the worst.
+        self.assertEqual(lat["park_phase"]["p90_ns"], max(parks))
+        self.assertEqual(lat["park_phase"]["p99_ns"], max(parks))
+
+    def test_percentiles_nearest_rank(self):
+        values = list(range(1, 101))            # 1..100
+        st = soak_count.stats(list(reversed(values)))
+        self.assertEqual((st["median_ns"], st["p90_ns"], st["p99_ns"], st["worst_ns"]),
+                         (50, 90, 99, 100))
+        st = soak_count.stats(list(range(1, 11)))      # 10 values
+        self.assertEqual((st["p90_ns"], st["p99_ns"]), (9, 10))
+        self.assertEqual(soak_count.stats([7])["p99_ns"], 7)
+        empty = soak_count.stats([])
+        self.assertEqual((empty["n"], empty["p90_ns"], empty["worst_ns"]), (0, None, None))
 
     def test_repeated_lines_count_once(self):
         # After a live migration the console ring's last lines appear again

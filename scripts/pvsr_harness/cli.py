@@ -16,8 +16,7 @@ def cmd_setup(args):
 
 
 def cmd_run(args):
-    from . import run as runmod
-    from .run import run
+    from .run import host_memory_mib, run
     two = args.scenario in TWO_HOST_SCENARIOS
     if args.hosts == 2 and not two:
         raise UsageError("--hosts 2 runs one of: %s" % ", ".join(TWO_HOST_SCENARIOS))
@@ -51,13 +50,10 @@ def cmd_run(args):
                          % (args.max_vcpus, args.vcpus))
     if args.memory < 16:
         raise UsageError("--memory must be at least 16 MiB")
-    need = runmod.host_memory_mib(args.scenario, args.memory)
+    need = host_memory_mib(args.scenario, args.memory)
     if args.host_memory is not None and args.host_memory < need:
         raise UsageError("--host-memory %d is less than the %d MiB this run "
-                         "needs (dom0 1024, Xen 512, the guest%s)" % (
-                             args.host_memory, need,
-                             " twice" if args.scenario in runmod.MIGRATING_SCENARIOS
-                             else ""))
+                         "needs (see --help)" % (args.host_memory, need))
     if args.cycles < 1:
         raise UsageError("--cycles must be at least 1")
     if args.guest_timeout is None:

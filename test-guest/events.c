@@ -12,6 +12,7 @@
 #include "test-guest/guest.h"
 #include "test-guest/traps.h"
 #include "test-guest/events.h"
+#include "test-guest/hcall_batch.h"
 #include "test-guest/suspend_window.h"
 #include "test-guest/user_task.h"
 #include "hypercall/hypercall.h"
@@ -60,6 +61,8 @@ void guest_event_upcall(struct pvsr_regs *regs)
 	struct vcpu_info *vi = cpu->vcpu_info;
 	xen_ulong_t sel;
 
+	if (hcall_batch_hold_off(regs))
+		return;
 	cpu->upcall_pc = regs->rip;
 	cpu->upcall_from_user = pvsr_regs_from_user(regs);
 	if (cpu->upcall_from_user) {

@@ -3,10 +3,20 @@
  * Long preemptible mmu_update batches (see hcall_batch.h).
  */
 #include "test-guest/hcall_batch.h"
+#include "test-guest/hcall_batch_issue.h"
+#include "test-guest/events.h"
 #include "test-guest/mm.h"
 #include "test-guest/suspend.h"
+#include "arch/x86/traps.h"
 #include "hypercall/hypercall.h"
 #include <xenpub/errno.h>
+
+/* x86's interrupt flag; in a PV iret frame it stands for "events on". */
+#define X86_EFLAGS_IF (1UL << 9)
+/* Xen's stubs are 32 bytes apart; "syscall" is 0f 05. */
+#define HYPERCALL_STUB_SIZE 32
+#define SYSCALL_OPCODE0 0x0f
+#define SYSCALL_OPCODE1 0x05
 
 /* Each vCPU's L1 covers its own 2 MiB of the vmap area, clear of others. */
 #define BATCH_VA(cpu) (MM_VMAP_BASE + (8UL + (cpu)) * (2UL << 20))
@@ -17,6 +27,10 @@ struct hcall_batch_cpu {
 	unsigned long frame_pfn[2];
 	uint64_t round;
 	bool ready;
+	/* Inside hcall_batch_issue(): an upcall may find the window open. */
+	bool issuing;
+	/* An upcall was held off during this issue: take it after. */
+	bool held;
 	struct hcall_batch_stats stats;
 	struct mmu_update req[HCALL_BATCH_ENTRIES];
 	pvsr_pte_t table[HCALL_BATCH_ENTRIES];
@@ -91,6 +105,33 @@ static bool entries_right(struct hcall_batch_cpu *b)
 	return true;
 }
 
+/*
+ * Unmasked without the usual kick: an event pending now is taken at the
+ * hypercall's first preemption point, inside it. One that Xen delivers
+ * before the syscall is held off (hcall_batch_hold_off()) until the
+ * batch is done.
+ */
+static long issue_with_events(struct hcall_batch_cpu *b, struct vcpu_info *vi,
+			      unsigned int *done)
+{
+	long rc;
+
+	__atomic_store_n(&b->issuing, true, __ATOMIC_SEQ_CST);
+	rc = hcall_batch_issue(b->req, HCALL_BATCH_ENTRIES, done,
+			       &vi->evtchn_upcall_mask);
+	__atomic_store_n(&b->issuing, false, __ATOMIC_SEQ_CST);
+	/*
+	 * The held-off event is still pending and would only meet the next
+	 * window again: take it now, with the batch done.
+	 */
+	if (b->held) {
+		b->held = false;
+		events_enable_local();
+	}
+	__atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
 void hcall_batch_run(bool events_in_call)
 {
 	struct guest_cpu *cpu = this_cpu();
@@ -103,15 +144,11 @@ void hcall_batch_run(bool events_in_call)
 	if (!hcall_batch_ready(cpu->id))
 		return;
 	build(b);
-	/*
-	 * Unmasked without the usual kick: an event pending now is taken
-	 * at the hypercall's first preemption point, inside it.
-	 */
 	if (events_in_call)
-		__atomic_store_n(&vi->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
-	rc = pvsr_hyp_mmu_update(b->req, HCALL_BATCH_ENTRIES, &done,
-				 DOMID_SELF);
-	__atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+		rc = issue_with_events(b, vi, &done);
+	else
+		rc = pvsr_hyp_mmu_update(b->req, HCALL_BATCH_ENTRIES, &done,
+					 DOMID_SELF);
 	b->stats.last_rc = rc;
 	b->stats.last_done = done;
 	if (gen != guest_domain_generation())
@@ -120,6 +157,48 @@ void hcall_batch_run(bool events_in_call)
 		b->stats.errors++;
 	b->stats.batches++;
 	b->round++;
+}
+
+/* From the unmask up to, not including, the mmu_update stub's syscall. */
+static bool in_window(unsigned long pc)
+{
+	const unsigned char *stub =
+		(const unsigned char *)hypercall_page +
+		__HYPERVISOR_mmu_update * HYPERCALL_STUB_SIZE;
+	unsigned int off;
+
+	if (pc >= (unsigned long)hcall_batch_window_start &&
+	    pc <= (unsigned long)hcall_batch_window_end)
+		return true;
+	for (off = 0; off + 1 < HYPERCALL_STUB_SIZE; off++) {
+		if (stub[off] == SYSCALL_OPCODE0 &&
+		    stub[off + 1] == SYSCALL_OPCODE1)
+			return pc >= (unsigned long)stub &&
+			       pc < (unsigned long)stub + off;
+	}
+	panic("no syscall in Xen's mmu_update stub at %p", stub);
+}
+
+/*
+ * Self-test hook: PVSR_SELFTEST_BATCH_WINDOW_OPEN (a wide window, see
+ * hcall_batch_issue.S) parks with the batch unissued, which
+ * resume_K_preempted_hypercall must catch.
+ */
+bool hcall_batch_hold_off(struct pvsr_regs *regs)
+{
+	struct hcall_batch_cpu *b = &batch_cpus[this_cpu()->id];
+
+#ifdef PVSR_SELFTEST_BATCH_WINDOW_OPEN
+	return false;
+#endif
+	if (!__atomic_load_n(&b->issuing, __ATOMIC_SEQ_CST) ||
+	    !in_window(regs->rip))
+		return false;
+	/* Back with events masked; the event stays pending for later. */
+	regs->rflags &= ~X86_EFLAGS_IF;
+	b->held = true;
+	b->stats.held_off++;
+	return true;
 }
 
 void hcall_batch_snapshot(unsigned int cpu, struct hcall_batch_stats *out)

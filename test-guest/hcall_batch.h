@@ -15,6 +15,8 @@
 
 #include "test-guest/guest.h"
 
+struct pvsr_regs;
+
 #define HCALL_BATCH_ENTRIES 512
 
 struct hcall_batch_stats {
@@ -25,6 +27,8 @@ struct hcall_batch_stats {
 	 * parked after Xen finished the batch, which it may.
 	 */
 	uint64_t straddles;
+	/* Upcalls that came between the unmask and the syscall, held off. */
+	uint64_t held_off;
 	long last_rc;
 	unsigned int last_done;
 };
@@ -39,6 +43,15 @@ bool hcall_batch_ready(unsigned int cpu);
  * IPI finds the vCPU inside it). Not from event handlers.
  */
 void hcall_batch_run(bool events_in_call);
+
+/*
+ * From the upcall, before anything else: if the vCPU was between letting
+ * events in and Xen's syscall, it sends the upcall back with events
+ * masked and the event still pending, taken once the batch is done,
+ * and says so. Parking there would issue the batch, built
+ * with this domain's MFNs, in the next one.
+ */
+bool hcall_batch_hold_off(struct pvsr_regs *regs);
 
 void hcall_batch_snapshot(unsigned int cpu, struct hcall_batch_stats *out);
 

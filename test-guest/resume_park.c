@@ -192,8 +192,9 @@ static void expect_deferred_or_outside(struct ktap_ctx *ctx,
 		ctx, !pvsr_arch_in_preempted_hypercall(c->parked_pc),
 		"vCPU %u parked inside a preempted hypercall (pc %#lx) without letting the IPI pass",
 		cpu, c->parked_pc);
-	ktap_diag("vCPU %u: its park IPI came in outside a batch (pc %#lx)",
-		  cpu, c->parked_pc);
+	ktap_diag(
+		"vCPU %u: its park IPI came in outside a batch's hypercall (pc %#lx)",
+		cpu, c->parked_pc);
 }
 
 void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
@@ -220,6 +221,10 @@ void resume_check_preempted_hypercall(struct ktap_ctx *ctx,
 		 * the syscall); a batch Xen re-issued in the new domain with
 		 * old MFNs shows up as wrong entries or a refusal below.
 		 */
+		if (s.held_off)
+			ktap_diag(
+				"vCPU %u: %llu upcalls held off between unmask and syscall",
+				cpu, (unsigned long long)s.held_off);
 		if (s.straddles)
 			ktap_diag(
 				"vCPU %u: %llu batches returned in a later domain",

@@ -4,8 +4,8 @@
 Offline by default: KTAP and pvsr-report parsers, xl config, job scripts
 (run by /bin/sh with fake xl tools), verdicts and JSON, argument errors.
 --e2e adds test_e2e.py: deliberately broken guests that must make a real
-run under Xen fail (fourteen QEMU runs), test_e2e_remus.py (a 20 s remus
-window the real guest must pass) and test_e2e_soak.py (two short
+run under Xen fail (sixteen QEMU runs, one of which must pass),
+test_e2e_remus.py (a 20 s remus window the real guest must pass) and test_e2e_soak.py (two short
 scripts/soak runs: one must pass with every count at zero, one with a guest
 that loses an IPI must stop at that cycle); each test runs in its own
 process, --jobs at a time, a two-host test counting as two. --linux-domu adds

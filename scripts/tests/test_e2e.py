@@ -22,6 +22,12 @@ Deliberately broken guests, each built with one fault-injection define
                                    mmu_update batch, which Xen re-issues
                                    in the new domain with old MFNs:
                                    resume_1_preempted_hypercall fails;
+  PVSR_SELFTEST_BATCH_WINDOW_OPEN  the test guest parks a vCPU between
+                                   unmasking and issuing its batch (built
+                                   with the old domain's MFNs):
+                                   resume_1_preempted_hypercall fails;
+  PVSR_SELFTEST_BATCH_WINDOW_WIDE  the same wide window with the hold-off:
+                                   must pass, and say it held one off;
   PVSR_SELFTEST_NEVER_PARK=1       vCPU 1 never reaches the barrier: the
                                    core reader must name it, barrier holding;
   PVSR_SELFTEST_PANIC_AFTER_HYPERCALL  a panic in the new domain: the
@@ -189,6 +195,29 @@ class BrokenParkContractFails(unittest.TestCase):
     def test_park_in_hypercall_fails_preempted_hypercall(self):
         self.run_broken("inhcall", "PVSR_SELFTEST_PARK_IN_HYPERCALL",
                         "resume_1_preempted_hypercall")
+
+    def test_open_batch_window_fails_preempted_hypercall(self):
+        # Not pvsr's fault but the embedding kernel's: the upcall must
+        # hold a park off between "events on" and the syscall.
+        self.run_broken("window", "PVSR_SELFTEST_BATCH_WINDOW_OPEN",
+                        "resume_1_preempted_hypercall")
+
+    def test_wide_batch_window_is_held_off(self):
+        # The same wide window with the hold-off in place must pass, and
+        # the guest must say it held an upcall off: the fix, not luck.
+        kernel, out = build_broken("widewin", "PVSR_SELFTEST_BATCH_WINDOW_WIDE")
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "4", "--cycles", "1",
+                                  "--guest-timeout", "120",
+                                  scenario="save-restore")
+        self.assertEqual(rc, 0, tail)
+        self.assertIs(d["passed"], True, tail)
+        console = ""
+        for path in d["logs"]["guest_all"]:
+            with open(path, errors="replace") as f:
+                console += f.read()
+        self.assertRegex(console,
+                         r"vCPU 2: [1-9][0-9]* upcalls held off between "
+                         r"unmask and syscall", tail)
 
     def test_lost_ipi_fails_ipi_sequence(self):
         # One ping lost for good once cycle 2 has begun: cycle 1 passes,

@@ -16,10 +16,11 @@ static long hypercall2(unsigned int nr, unsigned long a1, unsigned long a2)
 	register unsigned long rsi asm("rsi") = a2;
 	long ret;
 
-	asm volatile("call *%[entry]"
-		     : "=a"(ret), "+r"(rdi), "+r"(rsi)
-		     : [entry] "r"(hypercall_page + nr * 32)
-		     : "memory", "rcx", "r11", "rdx", "r10", "r8");
+	asm volatile(
+		"call *%[entry]"
+		: "=a"(ret), "+r"(rdi), "+r"(rsi)
+		: [entry] "r"(hypercall_page + nr * PVSR_HYPERCALL_STUB_SIZE)
+		: "memory", "rcx", "r11", "rdx", "r10", "r8");
 	return ret;
 }
 
@@ -31,10 +32,11 @@ static long hypercall3(unsigned int nr, unsigned long a1, unsigned long a2,
 	register unsigned long rdx asm("rdx") = a3;
 	long ret;
 
-	asm volatile("call *%[entry]"
-		     : "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx)
-		     : [entry] "r"(hypercall_page + nr * 32)
-		     : "memory", "rcx", "r11", "r10", "r8");
+	asm volatile(
+		"call *%[entry]"
+		: "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx)
+		: [entry] "r"(hypercall_page + nr * PVSR_HYPERCALL_STUB_SIZE)
+		: "memory", "rcx", "r11", "r10", "r8");
 	return ret;
 }
 
@@ -47,10 +49,11 @@ static long hypercall4(unsigned int nr, unsigned long a1, unsigned long a2,
 	register unsigned long r10 asm("r10") = a4;
 	long ret;
 
-	asm volatile("call *%[entry]"
-		     : "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10)
-		     : [entry] "r"(hypercall_page + nr * 32)
-		     : "memory", "rcx", "r11", "r8");
+	asm volatile(
+		"call *%[entry]"
+		: "=a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10)
+		: [entry] "r"(hypercall_page + nr * PVSR_HYPERCALL_STUB_SIZE)
+		: "memory", "rcx", "r11", "r8");
 	return ret;
 }
 

@@ -70,5 +70,10 @@ long pvsr_hyp_sched_suspend(unsigned long start_info_mfn);
  */
 extern char hypercall_page[];
 #define PVSR_HYPERCALL_PAGE_SIZE 4096
+/* Xen writes one stub per hypercall, this far apart. */
+#define PVSR_HYPERCALL_STUB_SIZE 32
+/* The opcode Xen's 64-bit PV hypercall stubs trap with ("syscall"). */
+#define PVSR_SYSCALL_BYTE0 0x0f
+#define PVSR_SYSCALL_BYTE1 0x05
 
 #endif /* PVSR_HYPERCALL_HYPERCALL_H */

@@ -13,10 +13,6 @@
 
 /* x86's interrupt flag; in a PV iret frame it stands for "events on". */
 #define X86_EFLAGS_IF (1UL << 9)
-/* Xen's stubs are 32 bytes apart; "syscall" is 0f 05. */
-#define HYPERCALL_STUB_SIZE 32
-#define SYSCALL_OPCODE0 0x0f
-#define SYSCALL_OPCODE1 0x05
 
 /* Each vCPU's L1 covers its own 2 MiB of the vmap area, clear of others. */
 #define BATCH_VA(cpu) (MM_VMAP_BASE + (8UL + (cpu)) * (2UL << 20))
@@ -164,15 +160,15 @@ static bool in_window(unsigned long pc)
 {
 	const unsigned char *stub =
 		(const unsigned char *)hypercall_page +
-		__HYPERVISOR_mmu_update * HYPERCALL_STUB_SIZE;
+		__HYPERVISOR_mmu_update * PVSR_HYPERCALL_STUB_SIZE;
 	unsigned int off;
 
 	if (pc >= (unsigned long)hcall_batch_window_start &&
 	    pc <= (unsigned long)hcall_batch_window_end)
 		return true;
-	for (off = 0; off + 1 < HYPERCALL_STUB_SIZE; off++) {
-		if (stub[off] == SYSCALL_OPCODE0 &&
-		    stub[off + 1] == SYSCALL_OPCODE1)
+	for (off = 0; off + 1 < PVSR_HYPERCALL_STUB_SIZE; off++) {
+		if (stub[off] == PVSR_SYSCALL_BYTE0 &&
+		    stub[off + 1] == PVSR_SYSCALL_BYTE1)
 			return pc >= (unsigned long)stub &&
 			       pc < (unsigned long)stub + off;
 	}

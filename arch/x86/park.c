@@ -11,10 +11,6 @@
 #define CPUID1_ECX_OSXSAVE (1U << 27)
 #define CPUID_LEAF_XSTATE 0xd
 
-/* The opcode Xen's 64-bit PV hypercall stubs trap with. */
-#define SYSCALL_BYTE0 0x0f
-#define SYSCALL_BYTE1 0x05
-
 static void cpuid(unsigned int leaf, unsigned int sub, unsigned int r[4])
 {
 	asm volatile("cpuid"
@@ -169,5 +165,5 @@ bool pvsr_arch_in_preempted_hypercall(unsigned long pc)
 #endif
 	if (pc < page || pc + 2 > page + PVSR_HYPERCALL_PAGE_SIZE)
 		return false;
-	return insn[0] == SYSCALL_BYTE0 && insn[1] == SYSCALL_BYTE1;
+	return insn[0] == PVSR_SYSCALL_BYTE0 && insn[1] == PVSR_SYSCALL_BYTE1;
 }

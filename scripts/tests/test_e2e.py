@@ -118,6 +118,15 @@ def build_broken(name, flag):
             os.path.join(REPO_ROOT, build, "harness"))
 
 
+def guest_console(d):
+    """Every guest console log of a run (its JSON's logs.guest_all)."""
+    text = ""
+    for path in d["logs"]["guest_all"]:
+        with open(path, errors="replace") as f:
+            text += f.read()
+    return text
+
+
 class BrokenGuestFails(unittest.TestCase):
     def assert_guest_failed(self, rc, d, tail):
         self.assertNotEqual(rc, 0, "run passed a broken guest:\n" + tail)
@@ -211,11 +220,7 @@ class BrokenParkContractFails(unittest.TestCase):
                                   scenario="save-restore")
         self.assertEqual(rc, 0, tail)
         self.assertIs(d["passed"], True, tail)
-        console = ""
-        for path in d["logs"]["guest_all"]:
-            with open(path, errors="replace") as f:
-                console += f.read()
-        self.assertRegex(console,
+        self.assertRegex(guest_console(d),
                          r"vCPU 2: [1-9][0-9]* upcalls held off between "
                          r"unmask and syscall", tail)
 
@@ -242,11 +247,8 @@ class BrokenParkContractFails(unittest.TestCase):
         # The boot path is right: every boot check passed before it.
         self.assertIs({t["name"]: t["ok"] for t in d["ktap"]["tests"]}
                       .get("context_builder_roundtrip"), True, tail)
-        console = ""
-        for path in d["logs"]["guest_all"]:
-            with open(path, errors="replace") as f:
-                console += f.read()
-        self.assertIn("a rebuilt vCPU returned 0 from pvsr_setjmp", console)
+        self.assertIn("a rebuilt vCPU returned 0 from pvsr_setjmp",
+                      guest_console(d))
 
 
 class TinyGuestsFail(unittest.TestCase):

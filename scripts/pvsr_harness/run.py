@@ -538,7 +538,9 @@ class Run:
         elif outcome == "xl-failed":
             name = self.result.get("failed_step", "?")
             out = _tail(step.get(name, {}).get("output", ""), 5)
-            self.fail("xl %s failed: %s" % (name, " | ".join(out)))
+            why = self.result.get("failed_why")
+            self.fail("xl %s failed: %s" % (name, (why + "; its last lines: " if why else "")
+                                             + " | ".join(out)))
         elif outcome == "guest-failed":
             waited = self.result.get("failed_waiting_for", "?")
             if waited.endswith("(state 'failed')"):

@@ -8,7 +8,8 @@ scenarios that drive a running guest through xenstore states); no-report
 (running, but it prints no pvsr-report lines); save-stalls (xl save
 waits 2 s for a guest that never suspends, then fails); bogus-silent, bogus-acked
 (running, but an unknown control/shutdown value is not reported, or is
-cleared); not-ready (boot checks failed: state "failed"). The "guest"
+cleared); remus-dies (running, but xl remus exits after two checkpoints);
+not-ready (boot checks failed: state "failed"). The "guest"
 prints its pvsr-report lines (2 vCPUs) after every resume, twice into
 guest-NAME--incoming.log after a migration.
 """
@@ -50,7 +51,7 @@ unpause)
 		[ "$FAKE_XEN_MODE" = stays-shutdown ] && echo 0 > "$d/reason" || echo 1 > "$d/reason"
 		printf 'KTAP version 1\n1..2\nok 1 boot_start_info\nok 2 boot_b\n' \
 			> "$FAKE_CONSOLE/guest-pvsr-guest.log" ;;
-	running|save-fails|save-stalls|no-report|bogus-*)
+	running|save-fails|save-stalls|no-report|bogus-*|remus-dies)
 		echo "r-----" > "$d/state"; echo ready > "$d/xs" ;;
 	not-ready) echo "r-----" > "$d/state"; echo failed > "$d/xs" ;;
 	esac ;;
@@ -87,6 +88,8 @@ remus)
 		n=$((n + 1)); echo $n > "$d/cycle"
 		echo "r-----" > "$d/state"
 		report "$n" 1; echo "resumed $n" > "$d/xs"
+		# a checkpoint fails with no word from xl (seen: a killed xl)
+		[ "$FAKE_XEN_MODE" = remus-dies ] && [ "$n" -ge 2 ] && exit 1
 		sleep 0.1
 	done ;;
 list)

@@ -42,6 +42,17 @@ class RemusJob(unittest.TestCase):
                 calls = f.read()
             self.assertIn("xl remus -F -b -n -d -i 100 pvsr-guest localhost", calls)
 
+    def test_xl_remus_ending_by_itself_fails_and_says_so(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rc, jobdir = fakexen.run_job(tmp, "remus-dies", scenario="remus",
+                                         guest_timeout=5, remus_seconds=10)
+            res = jobmod.read_result(jobdir)
+            self.assertEqual(res["outcome"], "xl-failed")
+            self.assertEqual(res["failed_step"], "remus")
+            self.assertEqual(res["failed_why"], "xl remus ended by itself (exit 1) "
+                             "before the window closed")
+            self.assertNotIn("remus_window_s", res)
+
 
 if __name__ == "__main__":
     unittest.main()

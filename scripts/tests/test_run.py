@@ -85,6 +85,13 @@ class VerdictTest(unittest.TestCase):
             self.assertIn("xl create failed", d["error"])
             self.assertIn("libxl: error: fake", d["error"])
 
+    def test_remus_window_failure_says_why(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r, d = fake_run(tmp, "remus-dies", scenario="remus")
+            self.assertFalse(d["passed"])
+            self.assertIn("xl remus failed: xl remus ended by itself (exit 1) before "
+                          "the window closed; its last lines: ", d["error"])
+
     def test_shut_down_domain_left_behind(self):
         # After `xl save -c` nobody destroys the domain on power-off: the
         # job reads the reason from xl list -v and destroys it itself.

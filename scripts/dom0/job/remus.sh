@@ -123,12 +123,12 @@ remus_run() {
 	done
 	if ! kill -0 "$_xl" 2>/dev/null; then
 		wait "$_xl"
-		echo "$(uptime_s) s: xl remus ended by itself (exit $?) before the window closed:"
-		cat "$_log"
+		remus_failed "xl remus ended by itself (exit $?) before the window closed"
 		return 1
 	fi
 	if [ -z "$_tfirst" ]; then
 		remus_stop_anyway
+		remus_failed "xl remus never suspended the guest in $REMUS_FIRST_TIMEOUT s"
 		return 1
 	fi
 	_try=1
@@ -175,9 +175,16 @@ remus_run() {
 		_try=$((_try + 1))
 	done
 	kill -CONT "$_xl"
-	echo "could not find xl remus between two checkpoints in $REMUS_STOP_TRIES tries"
-	cat "$_log"
+	remus_failed "could not find xl remus between two checkpoints in $REMUS_STOP_TRIES tries (last: $_why)"
 	return 1
+}
+
+# remus_failed WHY: say why the window failed, to the step's output and to
+# the harness (result failed_why), then what xl printed.
+remus_failed() {
+	echo "$(uptime_s) s: $1; xl remus said:"
+	result failed_why "$1"
+	cat "$_log"
 }
 
 # The window failed with xl still running: kill it and say what the
@@ -185,8 +192,7 @@ remus_run() {
 remus_stop_anyway() {
 	kill -KILL "$_xl"
 	wait "$_xl"
-	echo "killed xl remus; domain $(remus_domain_state); xl said:"
-	cat "$_log"
+	echo "killed xl remus; domain $(remus_domain_state)"
 }
 
 # Condition for wait_until: the guest runs and its data/pvsr/state has

@@ -77,7 +77,8 @@ migrate)
 remus)
 	# xl remus -F -b -n -d -i MS NAME HOST: checkpoints until killed; each
 	# a suspend (state ---ss-, as Xen shows it), then a cancelled resume
-	# after which the "guest" reports and publishes the cycle at once.
+	# after which the "guest" reports, runs its checks for 0.3 s and
+	# publishes the cycle (a process of its own: killing xl leaves it).
 	n=$(cat "$d/cycle" 2>/dev/null || echo 0)
 	echo "xc: info: Saving domain 7, type x86 PV" >&2
 	sleep 0.3
@@ -87,10 +88,11 @@ remus)
 		sleep 0.15
 		n=$((n + 1)); echo $n > "$d/cycle"
 		echo "r-----" > "$d/state"
-		report "$n" 1; echo "resumed $n" > "$d/xs"
+		report "$n" 1
+		( (sleep 0.3; echo "resumed $n" > "$d/xs") & )
 		# a checkpoint fails with no word from xl (seen: a killed xl)
 		[ "$FAKE_XEN_MODE" = remus-dies ] && [ "$n" -ge 2 ] && exit 1
-		sleep 0.1
+		sleep 0.4
 	done ;;
 list)
 	# xl list -v: the harness reads State and Reason-Code

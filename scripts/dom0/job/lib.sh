@@ -96,6 +96,25 @@ wait_until() {
 	done
 }
 
+# kill_tree PID: kill a process and then its children (xl and its
+# libxl-save-helper). The parent goes first, by SIGKILL, so that it cannot
+# react to a child's death (xl has no handler for either signal).
+kill_tree() {
+	_kill_parent=$1
+	_kill_children=
+	for _p in /proc/[0-9]*; do
+		read -r _st < "$_p/stat" 2>/dev/null || continue
+		# pid (comm) state ppid ...: comm has no spaces for these.
+		# shellcheck disable=SC2086 # split into fields on purpose
+		set -- $_st
+		[ "$4" = "$_kill_parent" ] && _kill_children="$_kill_children ${_p#/proc/}"
+	done
+	kill -KILL "$_kill_parent" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "$_kill_children" ] && kill -TERM $_kill_children 2>/dev/null
+	return 0
+}
+
 result() {
 	# result KEY VALUE: one line of $PVSR_OUT/result.txt for the harness
 	printf '%s=%s\n' "$1" "$2" >> "$PVSR_OUT/result.txt"

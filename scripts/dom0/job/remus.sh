@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvsr dom0: checkpoint-rate windows under `xl remus` (POSIX sh, after
-# lib.sh and scenarios.sh).
+# lib.sh and scenarios.sh), and stopping xl remus (the soak's too).
 #
 # `xl remus -F -b -n -d -i MS NAME localhost` checkpoints the guest's
 # memory into a blackhole (/dev/null) every MS ms: each checkpoint is a
@@ -10,92 +10,105 @@
 # window starts at the first suspend xl logs ("Domain now suspended").
 #
 # xl remus never ends on its own: xl's main_remus returns only when a
-# checkpoint fails (then it resumes the domain cancelled, or, if the guest
-# did not suspend in time, leaves it as it is), and it has no signal
-# handler: a signal kills it wherever it is. Landing in the middle of a
-# checkpoint (request sent, or domain suspended) leaves the guest
-# suspended with nobody to resume it (xl has no "resume" command; seen:
-# SIGTERM while suspended left the domain "---ss-", reason 2, for good).
-# SIGINT does nothing here: sh starts background jobs with it ignored. So
-# the stop freezes xl (SIGSTOP) and looks:
-#   - the domain suspended, or a request pending in control/shutdown: xl
-#     is inside a checkpoint; SIGCONT and try again a moment later;
-#   - the domain running, no request: xl is between two checkpoints, or has
-#     just notified the guest's suspend event channel (invisible here). xl
-#     stays frozen until the guest has checked its last checkpoint
-#     (data/pvsr/state "resumed K" for every suspend xl logged) and then
-#     REMUS_SETTLE_S more: a guest with a notification pending would have
-#     suspended by then. Still running with no request: SIGKILL.
-# The guest keeps running (in log-dirty mode, which a later save or
-# migration simply enables again) and powers off normally.
+# checkpoint fails, and it has no signal handler: a signal kills it
+# wherever it is, and nobody resumes a guest it leaves suspended (xl has
+# no "resume" command; seen: SIGTERM while suspended left the domain
+# "---ss-", reason 2, for good). Nor can dom0 see whether xl has already
+# notified the guest's suspend event channel: on a machine where the
+# guest's checks after a checkpoint outlast xl's interval, a request is
+# pending nearly all the time (seen: 60 tries of freezing xl in what
+# looked like a gap between two checkpoints, every one followed by a
+# suspend). So remus_stop does not look for a gap: it kills xl (and its
+# save helper) while the guest runs its checks after a checkpoint, when
+# it takes no request and the last checkpoint is over; then it lets a
+# request already delivered run its course, and resumes the guest
+# cancelled itself, as libxl would have, if it ends up suspended with no
+# toolstack behind it. The guest keeps running (in log-dirty mode, which
+# a later save or migration simply enables again) and powers off
+# normally.
 #
 # Variables from job.sh: REMUS_SECONDS REMUS_INTERVAL. The functions here
 # run inside `step`, so they keep off lib.sh's own names (_n, _t0, _t1...).
 
-REMUS_SETTLE_S=1
-REMUS_STOP_TRIES=60
-REMUS_GAP_LOOKS=100
 REMUS_FIRST_TIMEOUT=180
-REMUS_ANSWER_TIMEOUT=60
-
-# The domain's xl state letters ("r-----"), "gone" or "xl-error".
-remus_domain_state() {
-	_rs=$(guest_state)
-	echo "${_rs%% *}"
-}
-
-# True if the domain runs (or blocks) and no suspend request is pending.
-remus_between_checkpoints() {
-	_dstate=$(remus_domain_state)
-	_req=
-	case $_dstate in
-	gone | xl-error | *s* | *c* | *d* | *p*) return 1 ;;
-	esac
-	_req=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
-	[ -z "$_req" ]
-}
-
-# With xl running, look until the domain is seen between two checkpoints
-# (or REMUS_GAP_LOOKS looks have passed); the caller freezes xl at once and
-# looks again. A fixed sleep instead can lock onto xl's own period and land
-# inside a checkpoint every time.
-remus_await_gap() {
-	_g=0
-	while [ "$_g" -lt "$REMUS_GAP_LOOKS" ]; do
-		remus_between_checkpoints && return 0
-		_g=$((_g + 1))
-	done
-	return 1
-}
+REMUS_IN_CHECKS_TIMEOUT=10
+REMUS_QUIET_TIMEOUT=30
 
 # Suspends xl remus has logged so far.
 remus_suspends() {
 	grep -c "Domain now suspended" "$1"
 }
 
-# Condition for wait_until: the guest has checked cycle $REMUS_WANT_K, or
-# is no longer running normally (then the caller looks again).
-remus_guest_answered() {
-	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
-	[ "$_s" = "resumed $REMUS_WANT_K" ] && return 0
-	[ "$_s" = failed ] && return 0
-	case $(remus_domain_state) in
-	gone | xl-error | *s* | *c*) return 0 ;;
-	esac
-	return 1
-}
-
 secs_since() {
 	awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.2f", b - a }'
 }
 
+# Condition: the guest is between a checkpoint's resume and its
+# "resumed K" (its checks run; it takes no request in that window), so
+# remus can be stopped without cutting a suspend in half.
+remus_in_checks() {
+	_sk=$(guest_state_k)
+	[ "$_sk" -ge 0 ] && [ "$(guest_reported_k)" -gt "$_sk" ]
+}
+
+# Condition: nothing in flight for a second of polls: the guest's last
+# carried-out request ("# control/shutdown: suspend", printed for requests
+# on the suspend event channel too) has its pvsr-report after it, and the
+# guest finished that cycle's checks ("resumed K"), so a request that was
+# still pending on the event channel (dom0 cannot take that back) would
+# have been taken by now. Or the domain is suspended.
+remus_quiet() {
+	guest_suspended && return 0
+	if ! tail -c 65536 "$(guest_console)" 2>/dev/null | awk '
+		/^# control\/shutdown: suspend$/ { last = "request" }
+		/^# pvsr-report cycle=/ { last = "report" }
+		END { exit last == "request" }' || remus_in_checks; then
+		REMUS_QUIET=
+		return 1
+	fi
+	# Quiet since the first quiet poll for a second (polls are slow here).
+	_now=$(uptime_s)
+	[ -z "$REMUS_QUIET" ] && REMUS_QUIET=$_now
+	awk -v a="$REMUS_QUIET" -v b="$_now" 'BEGIN { exit !(b - a >= 1) }'
+}
+
+# remus_stop PID [now]: stop xl remus safely, in the guest's checks window
+# if it comes within REMUS_IN_CHECKS_TIMEOUT s ("now": at once); then
+# clear a request it left in control/shutdown, and if the guest had taken
+# one (a suspend in flight), let it finish and resume it cancelled if it
+# ends suspended. Sets REMUS_KILLED_AT (dom0 uptime) and REMUS_RESUMED
+# (0 or 1: the guest was resumed here).
+remus_stop() {
+	[ "${2:-}" = now ] || wait_until "$REMUS_IN_CHECKS_TIMEOUT" remus_in_checks
+	REMUS_KILLED_AT=$(uptime_s)
+	REMUS_RESUMED=0
+	echo "$REMUS_KILLED_AT s: stopping xl remus ($1)"
+	kill_tree "$1"
+	wait "$1"
+	echo "$(uptime_s) s: xl remus exited with status $? (killed on purpose)"
+	_v=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
+	if [ "$_v" = suspend ]; then
+		echo "clearing the request remus left: control/shutdown '$_v'"
+		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
+	fi
+	REMUS_QUIET=
+	wait_until "$REMUS_QUIET_TIMEOUT" remus_quiet || return 1
+	if guest_suspended; then
+		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"
+		guest_resume_cancelled || return 1
+		REMUS_RESUMED=1
+	fi
+	echo "$(uptime_s) s: the guest reported cycles up to $(guest_reported_k)"
+	xl list -v
+}
+
 # remus_run TAG K0: xl remus from the guest's cycle K0 on, REMUS_SECONDS
-# after its first suspend, then the careful stop above. Writes result
-# TAG_window_s (first suspend to the kill, dom0 uptime, less the seconds
-# xl was frozen), TAG_window_checkpoints (suspends in that time),
-# TAG_suspends (every suspend xl logged), TAG_stop_tries. Returns non-zero
-# if xl remus ended by itself (a failed checkpoint), never suspended the
-# guest, or could not be stopped safely.
+# after its first suspend, then remus_stop. Writes result TAG_window_s
+# (first suspend to the kill, dom0 uptime), TAG_window_checkpoints
+# (suspends in that time), TAG_suspends (every suspend xl logged),
+# TAG_dom0_resumes (suspends dom0 resumed after the kill: 0 or 1).
+# Returns non-zero if xl remus ended by itself (a failed checkpoint),
+# never suspended the guest, or could not be stopped safely.
 remus_run() {
 	_tag=$1
 	_k0=$2
@@ -103,7 +116,7 @@ remus_run() {
 	_rt0=$(uptime_s)
 	echo "$_rt0 s: xl remus -F -b -n -d -i $REMUS_INTERVAL $GUEST_NAME localhost"
 	xl remus -F -b -n -d -i "$REMUS_INTERVAL" "$GUEST_NAME" localhost \
-		> "$_log" 2>&1 &
+		> "$_log" 2>&1 < /dev/null &
 	_xl=$!
 	_tfirst=
 	while kill -0 "$_xl" 2>/dev/null; do
@@ -127,56 +140,24 @@ remus_run() {
 		return 1
 	fi
 	if [ -z "$_tfirst" ]; then
-		remus_stop_anyway
+		remus_stop "$_xl" now
 		remus_failed "xl remus never suspended the guest in $REMUS_FIRST_TIMEOUT s"
 		return 1
 	fi
-	_try=1
-	_frozen=0
-	while [ "$_try" -le "$REMUS_STOP_TRIES" ]; do
-		_ts=$(uptime_s)
-		kill -STOP "$_xl"
-		_why=
-		if remus_between_checkpoints; then
-			REMUS_WANT_K=$((_k0 + $(remus_suspends "$_log")))
-			if ! wait_until "$REMUS_ANSWER_TIMEOUT" remus_guest_answered \
-				> /dev/null; then
-				_why="no 'resumed $REMUS_WANT_K' from the guest in $REMUS_ANSWER_TIMEOUT s"
-			else
-				sleep "$REMUS_SETTLE_S"
-				remus_between_checkpoints ||
-					_why="after the guest's answer: domain $_dstate, request '$_req'"
-			fi
-		else
-			_why="domain $_dstate, request '$_req'"
-		fi
-		_frozen=$(awk -v f="$_frozen" -v a="$_ts" -v b="$(uptime_s)" \
-			'BEGIN { printf "%.2f", f + b - a }')
-		if [ -z "$_why" ]; then
-			_rt1=$(uptime_s)
-			kill -KILL "$_xl"
-			wait "$_xl"
-			_nsusp=$(remus_suspends "$_log")
-			echo "$_rt1 s: xl remus killed at try $_try (domain $_dstate, no request, guest state 'resumed $REMUS_WANT_K'); $_nsusp suspends"
-			# xl made no checkpoint while frozen: those seconds
-			# are not the window's.
-			result "${_tag}_window_s" "$(awk -v a="$_tfirst" -v b="$_rt1" \
-				-v f="$_frozen" 'BEGIN { printf "%.2f", b - a - f }')"
-			result "${_tag}_window_checkpoints" $((_nsusp - _nfirst))
-			result "${_tag}_suspends" "$_nsusp"
-			result "${_tag}_stop_tries" "$_try"
-			echo "xl remus said:"
-			cat "$_log"
-			return 0
-		fi
-		echo "$(uptime_s) s: try $_try: $_why: letting xl go on"
-		kill -CONT "$_xl"
-		remus_await_gap
-		_try=$((_try + 1))
-	done
-	kill -CONT "$_xl"
-	remus_failed "could not find xl remus between two checkpoints in $REMUS_STOP_TRIES tries (last: $_why)"
-	return 1
+	if ! remus_stop "$_xl"; then
+		remus_failed "the guest did not settle in $REMUS_QUIET_TIMEOUT s after xl remus was stopped"
+		return 1
+	fi
+	_nsusp=$(remus_suspends "$_log")
+	echo "$_nsusp suspends logged; $REMUS_RESUMED resumed by dom0 after the kill"
+	result "${_tag}_window_s" "$(awk -v a="$_tfirst" -v b="$REMUS_KILLED_AT" \
+		'BEGIN { printf "%.2f", b - a }')"
+	result "${_tag}_window_checkpoints" $((_nsusp - _nfirst))
+	result "${_tag}_suspends" "$_nsusp"
+	result "${_tag}_dom0_resumes" "$REMUS_RESUMED"
+	echo "xl remus said:"
+	cat "$_log"
+	return 0
 }
 
 # remus_failed WHY: say why the window failed, to the step's output and to
@@ -185,14 +166,6 @@ remus_failed() {
 	echo "$(uptime_s) s: $1; xl remus said:"
 	result failed_why "$1"
 	cat "$_log"
-}
-
-# The window failed with xl still running: kill it and say what the
-# domain looks like (the run fails anyway).
-remus_stop_anyway() {
-	kill -KILL "$_xl"
-	wait "$_xl"
-	echo "killed xl remus; domain $(remus_domain_state)"
 }
 
 # Condition for wait_until: the guest runs and its data/pvsr/state has
@@ -211,7 +184,8 @@ remus_settled() {
 	"resumed "*) ;;
 	*) return 1 ;;
 	esac
-	case $(remus_domain_state) in
+	_gs=$(guest_state)
+	case ${_gs%% *} in
 	gone | xl-error | *s* | *c*) return 1 ;;
 	esac
 	[ "$(awk -v a="$_settle_t" -v b="$_now" 'BEGIN { print (b - a >= 1) }')" = 1 ] ||

@@ -42,6 +42,57 @@ guest_state() {
 	echo "${_st:-gone}"
 }
 
+# The guest's console log being written now: after a live migration
+# xenconsoled goes on writing guest-NAME--incoming.log (the domain's name
+# while it arrived), after a restore guest-NAME.log again.
+guest_console() {
+	# shellcheck disable=SC2012 # our own file names, newest first
+	ls -t "$PVSR_OUT/console/guest-$GUEST_NAME"*.log 2>/dev/null | head -n 1
+}
+
+# The guest's data/pvsr/state as a number: K for "resumed K", 0 for
+# "ready", -1 for "failed", -2 for anything else (or no node).
+guest_state_k() {
+	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
+	case $_s in
+	"resumed "*) echo "${_s#resumed }" ;;
+	ready) echo 0 ;;
+	failed) echo -1 ;;
+	*) echo -2 ;;
+	esac
+}
+
+# The highest cycle the guest's console has a pvsr-report line for (its
+# suspend returned), 0 if none. Reads only the log's tail.
+guest_reported_k() {
+	_r=$(tail -c 65536 "$(guest_console)" 2>/dev/null |
+		sed -n 's/.*# pvsr-report cycle=\([0-9]*\) .*/\1/p' | tail -n 1)
+	echo "${_r:-0}"
+}
+
+# The domain is shut down for a suspend (reason 2) and stays so.
+guest_suspended() {
+	case $(guest_state) in
+	*s*\ 2) return 0 ;;
+	esac
+	return 1
+}
+
+# Resume a domain left suspended with no toolstack behind it, as libxl
+# does for a cancelled suspend (xc_domain_resume fast, then xenstored's
+# XS_RESUME): the guest's suspend hypercall returns 1.
+guest_resume_cancelled() {
+	PYTHONPATH=/usr/lib/xen-4.17/lib/python python3 -c '
+import sys
+import xen.lowlevel.xc as xc
+import xen.lowlevel.xs as xs
+d = int(sys.argv[1])
+xc.xc().domain_resume(d, 1)
+h = xs.xs()
+h.resume_domain(d)
+print("domain %d resumed cancelled" % d)' "$DOMID"
+}
+
 # Condition for wait_until: the guest has powered off (gone), crashed, or
 # shut down and stayed (after `xl save -c` the xl process that watched the
 # domain has exited, so nobody applies on_poweroff="destroy" any more).

@@ -31,34 +31,6 @@ SOAK_JOB=$(dirname "$0")
 # shellcheck disable=SC1091 # written per run by scripts/soak
 [ -f "$SOAK_JOB/soak.conf" ] && . "$SOAK_JOB/soak.conf"
 
-# The guest's console log being written now: after a live migration
-# xenconsoled goes on writing guest-NAME--incoming.log (the domain's name
-# while it arrived), after a restore guest-NAME.log again.
-soak_console() {
-	# shellcheck disable=SC2012 # our own file names, newest first
-	ls -t "$PVSR_OUT/console/guest-$GUEST_NAME"*.log 2>/dev/null | head -n 1
-}
-
-# The guest's data/pvsr/state as a number: K for "resumed K", 0 for
-# "ready", -1 for "failed", -2 for anything else (or no node).
-soak_state_k() {
-	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
-	case $_s in
-	"resumed "*) echo "${_s#resumed }" ;;
-	ready) echo 0 ;;
-	failed) echo -1 ;;
-	*) echo -2 ;;
-	esac
-}
-
-# The highest cycle the guest's console has a pvsr-report line for (its
-# suspend returned), 0 if none. Reads only the log's tail.
-soak_reported_k() {
-	_r=$(tail -c 65536 "$(soak_console)" 2>/dev/null |
-		sed -n 's/.*# pvsr-report cycle=\([0-9]*\) .*/\1/p' | tail -n 1)
-	echo "${_r:-0}"
-}
-
 soak_record() {
 	# soak_record K KIND FAULT
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${3:--}" "$(uptime_s)" \
@@ -84,7 +56,7 @@ SOAK_HOST_STOP=$SOAK_JOB/soak-stop
 # reported failed, ended, the host asked to stop, or (if $SOAK_XL is set)
 # that xl process exited.
 soak_progress() {
-	_k=$(soak_state_k)
+	_k=$(guest_state_k)
 	echo "$_k" > "$PVSR_OUT/soak-state"
 	[ -f "$SOAK_HOST_STOP" ] && return 0
 	[ "$_k" -ge "$SOAK_WANT" ] && return 0
@@ -106,7 +78,7 @@ soak_wait() {
 		soak_stop "$1" "the guest $(cat "$PVSR_OUT/guest-end") before finishing cycle $1"
 	elif [ "$_k" = -1 ]; then
 		# "failed" has no number: the guest's last report names the cycle.
-		_rk=$(soak_reported_k)
+		_rk=$(guest_reported_k)
 		[ "$_rk" -lt "$1" ] && _rk=$1
 		soak_stop "$_rk" "the guest reported failed in data/pvsr/state (its last cycle: $_rk)"
 	elif [ -n "${SOAK_XL:-}" ] && ! kill -0 "$SOAK_XL" 2>/dev/null; then
@@ -179,97 +151,12 @@ soak_save_c() {
 	soak_advance "$_k" save-c "${1:-}"
 }
 
-# Resume a domain left suspended with no toolstack behind it, as libxl
-# does for a cancelled suspend (xc_domain_resume fast, then xenstored's
-# XS_RESUME): the guest's suspend hypercall returns 1.
-soak_resume_cancelled() {
-	PYTHONPATH=/usr/lib/xen-4.17/lib/python python3 -c '
-import sys
-import xen.lowlevel.xc as xc
-import xen.lowlevel.xs as xs
-d = int(sys.argv[1])
-xc.xc().domain_resume(d, 1)
-h = xs.xs()
-h.resume_domain(d)
-print("domain %d resumed cancelled" % d)' "$DOMID"
-}
-
-soak_guest_suspended() {
-	case $(guest_state) in
-	*s*\ 2) return 0 ;;
-	esac
-	return 1
-}
-
-
 # ---- remus: memory checkpoints into a blackhole, N of them ----
 
-# Kill a process and its children (xl and its libxl-save-helper).
-soak_kill_tree() {
-	for _p in /proc/[0-9]*; do
-		read -r _st < "$_p/stat" 2>/dev/null || continue
-		# pid (comm) state ppid ...: comm has no spaces for these.
-		# shellcheck disable=SC2086 # split into fields on purpose
-		set -- $_st
-		[ "$4" = "$SOAK_KILL" ] && kill -TERM "${_p#/proc/}" 2>/dev/null
-	done
-	kill -TERM "$SOAK_KILL" 2>/dev/null
-}
-
-# Condition: the guest is between a checkpoint's resume and its
-# "resumed K" (its checks run; it takes no request in that window), so
-# remus can be stopped without cutting a suspend in half.
-soak_in_checks() {
-	_sk=$(soak_state_k)
-	[ "$_sk" -ge 0 ] && [ "$(soak_reported_k)" -gt "$_sk" ]
-}
-
-# Condition: nothing in flight for a few polls in a row: the guest's last
-# carried-out request ("# control/shutdown: suspend", printed for requests
-# on the suspend event channel too) has its pvsr-report after it, and the
-# guest finished that cycle's checks ("resumed K"), so a request that was
-# still pending on the event channel (dom0 cannot take that back) would
-# have been taken by now. Or the domain is suspended.
-soak_settled() {
-	soak_guest_suspended && return 0
-	if ! tail -c 65536 "$(soak_console)" 2>/dev/null | awk '
-		/^# control\/shutdown: suspend$/ { last = "request" }
-		/^# pvsr-report cycle=/ { last = "report" }
-		END { exit last == "request" }' || soak_in_checks; then
-		SOAK_QUIET=
-		return 1
-	fi
-	# Quiet since the first quiet poll for a second (polls are slow here).
-	_now=$(uptime_s)
-	[ -z "$SOAK_QUIET" ] && SOAK_QUIET=$_now
-	awk -v a="$SOAK_QUIET" -v b="$_now" 'BEGIN { exit !(b - a >= 1) }'
-}
-
-# Stop remus safely: in the checks window if it comes within 10 s; then
-# clear a request it left behind, and if the guest had taken one (a
-# suspend in flight), let it finish: resume it cancelled if it ends
-# suspended with no toolstack behind it.
+# Stop remus (remus_stop); a stopped soak stops it at once: no more
+# cycles of a failed guest.
 soak_remus_stop() {
-	# A stopped soak stops remus at once: no more cycles of a failed guest.
-	[ -z "$SOAK_STOPPED" ] && wait_until 10 soak_in_checks
-	echo "$(uptime_s) s: stopping xl remus ($1)"
-	SOAK_KILL=$1
-	soak_kill_tree
-	wait "$1"
-	echo "$(uptime_s) s: xl remus exited with status $? (killed on purpose)"
-	_v=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
-	if [ "$_v" = suspend ]; then
-		echo "clearing the request remus left: control/shutdown '$_v'"
-		xenstore-write "/local/domain/$DOMID/control/shutdown" ""
-	fi
-	SOAK_QUIET=
-	wait_until 30 soak_settled || return 1
-	if soak_guest_suspended; then
-		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"
-		soak_resume_cancelled || return 1
-	fi
-	echo "$(uptime_s) s: the guest reported cycles up to $(soak_reported_k)"
-	xl list -v
+	remus_stop "$1" "${SOAK_STOPPED:+now}"
 }
 
 # Variables here must not be the ones `step` (lib.sh: _n, _rc, ...) or
@@ -311,11 +198,11 @@ soak_checkpoints() {
 	if [ "$_cprc" != 0 ]; then
 		# The cycles remus made still happened (a stopped soak counts
 		# them up to its stop cycle).
-		soak_advance "$(soak_reported_k)" checkpoint
+		soak_advance "$(guest_reported_k)" checkpoint
 		return 1
 	fi
 	# Cycles remus finished while it was being stopped.
-	_k=$(soak_reported_k)
+	_k=$(guest_reported_k)
 	if [ "$_k" -gt "$SOAK_DONE" ]; then
 		soak_wait "$_k" || return 1
 		soak_advance "$_k" checkpoint
@@ -336,7 +223,7 @@ soak_fault_back_to_back() {
 	_b=$((_a + 1))
 	step "checkpoint-$_a" sh -c "xl save -c $GUEST_NAME $SAVE_DIR/guest.save && xl pause $DOMID" ||
 		{ soak_stop "$_a" "back to back: xl save -c or xl pause failed (step checkpoint-$_a)"; return 1; }
-	_mid=$(soak_state_k)
+	_mid=$(guest_state_k)
 	xl save -c "$GUEST_NAME" "$SAVE_DIR/guest.save" \
 		> "$PVSR_OUT/steps/back-to-back-$_b.out" 2>&1 &
 	_xl=$!
@@ -369,7 +256,7 @@ SOAK_REFUSED_LINE="# control/shutdown: refused 'suspend'"
 # Condition: what the guest did with the second request is known: it
 # refused it (console), or it carried it out (the domain is suspended).
 soak_second_handled() {
-	soak_guest_suspended && { echo served > "$PVSR_OUT/soak-second"; return 0; }
+	guest_suspended && { echo served > "$PVSR_OUT/soak-second"; return 0; }
 	[ "$(soak_count_console "$SOAK_REFUSED_LINE")" -gt "$_refused0" ] &&
 		{ echo refused > "$PVSR_OUT/soak-second"; return 0; }
 	return 1
@@ -408,7 +295,7 @@ soak_fault_double_request() {
 	_b=$_a
 	case $_how in
 	served)
-		step "double-resume-$_a" soak_resume_cancelled ||
+		step "double-resume-$_a" guest_resume_cancelled ||
 			{ soak_stop "$_a" "double request: resuming the guest failed"; return 1; }
 		_b=$((_a + 1))
 		soak_wait "$_b" || return 1

@@ -135,7 +135,7 @@ class Wallgap(unittest.TestCase):
 
 class RemusJudging(unittest.TestCase):
     RESULT = {"remus_checkpoints": "2", "remus_window_s": "1.60",
-              "remus_first": "1", "remus_last": "2", "remus_dom0_resumes": "0",
+              "remus_first": "1", "remus_last": "2", "remus_dom0_resumes": "0", "remus_late": "0",
               "remus_suspends": "2", "remus_window_checkpoints": "1"}
 
     def test_two_good_checkpoints(self):
@@ -167,19 +167,24 @@ class RemusJudging(unittest.TestCase):
         res = dict(self.RESULT, remus_suspends="3")
         _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
         self.assertEqual(probs, ["xl remus suspended the guest 3 times and dom0 "
-                                 "resumed it 0 times after stopping xl, but the "
+                                 "resumed 0 suspend(s) xl never logged, but the "
                                  "guest made 2 cycles in the window"])
 
     def test_a_late_suspend_counts_only_if_dom0_resumed_it(self):
         # xl's request taken after xl was killed: a cycle xl never logged.
         text = read("pvsr-remus-4v.log")
-        res = dict(self.RESULT, remus_suspends="1")
+        res = dict(self.RESULT, remus_suspends="1", remus_dom0_resumes="1")
         _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
         self.assertEqual(len(probs), 1, probs)
-        self.assertIn("suspended the guest 1 times and dom0 resumed it 0 times", probs[0])
-        res["remus_dom0_resumes"] = "1"
+        self.assertIn("suspended the guest 1 times and dom0 resumed 0 suspend(s)",
+                      probs[0])
+        res["remus_late"] = "1"
         _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
         self.assertEqual(probs, [])
+        # A late one that is also counted by xl is one too many.
+        res["remus_suspends"] = "2"
+        _, probs = compare.judge_remus(Args, res, cycles.parse(text), [text])
+        self.assertEqual(len(probs), 1, probs)
 
     def test_a_real_resume_in_a_remus_window_fails(self):
         text = read("pvsr-remus-4v.log").replace(

@@ -77,19 +77,18 @@ remus_quiet() {
 # clear a request it left in control/shutdown, and if the guest had taken
 # one (a suspend in flight), let it finish and resume it cancelled if it
 # ends suspended. Sets REMUS_KILLED_AT (dom0 uptime), REMUS_RESUMED (0 or
-# 1: the guest was resumed here) and REMUS_LATE (1: that suspend came
-# after xl was gone, so xl never logged it; a guest found suspended right
-# at the kill was suspended by xl, which logged it).
+# 1: the guest was resumed here) and REMUS_K_AT_RESUME (the guest's
+# data/pvsr/state count then, -3 if not resumed). Whether xl had logged
+# the suspend dom0 resumed cannot be told from dom0 (a request xl sent
+# just before the kill looks the same), so the guest's answer to it,
+# a count above REMUS_K_AT_RESUME, is what settles it.
 remus_stop() {
 	[ "${2:-}" = now ] || wait_until "$REMUS_IN_CHECKS_TIMEOUT" remus_in_checks
 	REMUS_KILLED_AT=$(uptime_s)
 	REMUS_RESUMED=0
-	REMUS_LATE=0
+	REMUS_K_AT_RESUME=-3
 	echo "$REMUS_KILLED_AT s: stopping xl remus ($1)"
 	kill_tree "$1"
-	_at_kill=running
-	guest_suspended && _at_kill=suspended
-	echo "the domain was $_at_kill when xl was killed"
 	wait "$1"
 	echo "$(uptime_s) s: xl remus exited with status $? (killed on purpose)"
 	_v=$(xenstore-read "/local/domain/$DOMID/control/shutdown" 2>/dev/null)
@@ -101,9 +100,9 @@ remus_stop() {
 	wait_until "$REMUS_QUIET_TIMEOUT" remus_quiet || return 1
 	if guest_suspended; then
 		echo "$(uptime_s) s: the guest is suspended with no toolstack behind it"
+		REMUS_K_AT_RESUME=$(guest_state_k)
 		guest_resume_cancelled || return 1
 		REMUS_RESUMED=1
-		[ "$_at_kill" = running ] && REMUS_LATE=1
 	fi
 	echo "$(uptime_s) s: the guest reported cycles up to $(guest_reported_k)"
 	xl list -v
@@ -112,10 +111,9 @@ remus_stop() {
 # remus_run TAG K0: xl remus from the guest's cycle K0 on, REMUS_SECONDS
 # after its first suspend, then remus_stop. Writes result TAG_window_s
 # (first suspend to the kill, dom0 uptime), TAG_window_checkpoints
-# (suspends in that time), TAG_suspends (every suspend xl logged),
-# TAG_dom0_resumes (suspends dom0 resumed after the kill: 0 or 1) and
-# TAG_late (of those, suspends xl never logged). Sets REMUS_WANT, the
-# cycle the guest must reach: K0 + suspends + late.
+# (suspends in that time), TAG_suspends (every suspend xl logged) and
+# TAG_dom0_resumes (suspends dom0 resumed after the kill: 0 or 1). Sets
+# REMUS_WANT, the cycle the guest must reach: K0 + suspends.
 # Returns non-zero if xl remus ended by itself (a failed checkpoint),
 # never suspended the guest, or could not be stopped safely.
 remus_run() {
@@ -158,14 +156,13 @@ remus_run() {
 		return 1
 	fi
 	_nsusp=$(remus_suspends "$_log")
-	REMUS_WANT=$((_k0 + _nsusp + REMUS_LATE))
-	echo "$_nsusp suspends logged; $REMUS_RESUMED resumed by dom0 after the kill, $REMUS_LATE of them never logged; the guest must reach cycle $REMUS_WANT"
+	REMUS_WANT=$((_k0 + _nsusp))
+	echo "$_nsusp suspends logged; $REMUS_RESUMED resumed by dom0 after the kill (guest state then $REMUS_K_AT_RESUME); the guest must reach cycle $REMUS_WANT"
 	result "${_tag}_window_s" "$(awk -v a="$_tfirst" -v b="$REMUS_KILLED_AT" \
 		'BEGIN { printf "%.2f", b - a }')"
 	result "${_tag}_window_checkpoints" $((_nsusp - _nfirst))
 	result "${_tag}_suspends" "$_nsusp"
 	result "${_tag}_dom0_resumes" "$REMUS_RESUMED"
-	result "${_tag}_late" "$REMUS_LATE"
 	echo "xl remus said:"
 	cat "$_log"
 	return 0
@@ -180,10 +177,10 @@ remus_failed() {
 }
 
 # Condition for wait_until: the guest runs and its data/pvsr/state has
-# stayed the same "resumed K", K at least REMUS_WANT, for a second (its
-# checks after the last checkpoint are done; a guest whose count lags,
-# as Linux's /init polling its kernel log does, has caught up). Writes K
-# to $PVSR_OUT/remus-k.
+# stayed the same "resumed K" for a second, K at least REMUS_WANT and, if
+# dom0 resumed it, above REMUS_K_AT_RESUME (its checks after the last
+# checkpoint are done; a guest whose count lags, as Linux's /init polling
+# its kernel log does, has caught up). Writes K to $PVSR_OUT/remus-k.
 remus_settled() {
 	_s=$(xenstore-read "/local/domain/$DOMID/data/pvsr/state" 2>/dev/null)
 	_now=$(uptime_s)
@@ -194,7 +191,10 @@ remus_settled() {
 		return 1
 	fi
 	case $_s in
-	"resumed "*) [ "${_s#resumed }" -ge "$REMUS_WANT" ] || return 1 ;;
+	"resumed "*)
+		[ "${_s#resumed }" -ge "$REMUS_WANT" ] &&
+			[ "${_s#resumed }" -gt "$REMUS_K_AT_RESUME" ] || return 1
+		;;
 	*) return 1 ;;
 	esac
 	_gs=$(guest_state)

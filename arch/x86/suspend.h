@@ -124,20 +124,11 @@ bool pvsr_arch_vcpu_info_location(struct pvsr_arch *arch, unsigned int vcpu,
 				  struct vcpu_register_vcpu_info *info);
 
 /*
- * The wait of a spin loop that must not touch anything Xen tears down
- * (the barrier, on every vCPU but the boot one).
- *
- * SCHEDOP_yield, not a pause: a vCPU waiting at the barrier has nothing
- * to do, and with more vCPUs than physical CPUs a pause-only spin keeps
- * its physical CPU for the rest of its time slice while the vCPUs with
- * work wait for one: vCPU 0 sending park IPIs or bringing vCPUs back, a
- * vCPU still to take its IPI, a vCPU rebuilt and binding its channels.
- * Yield is not a preemptible hypercall, so a vCPU taken down inside it
- * has finished it, and Xen's copy of its context is never needed again.
+ * A pause for spin loops that must not touch anything Xen tears down.
  *
  * In the KUnit build the parked vCPUs are kernel threads on UML's one
  * CPU, without preemption: a spin that never yields would never let the
- * boot vCPU (or anyone) run. There the wait is the fake hypervisor's,
+ * boot vCPU (or anyone) run. There the pause is the fake hypervisor's,
  * which lets the test yield, hold a "down" vCPU, or start it on the
  * context VCPUOP_initialise gave it.
  */
@@ -149,11 +140,9 @@ static inline void pvsr_arch_cpu_relax(void)
 	pvsr_fake_cpu_relax();
 }
 #else
-#include "hypercall/hypercall.h"
-
 static inline void pvsr_arch_cpu_relax(void)
 {
-	pvsr_hyp_sched_yield();
+	__builtin_ia32_pause();
 }
 #endif
 

@@ -107,9 +107,10 @@ def remus_window(result, tag):
     """dom0's figures of one remus window (remus.sh), or None if it never
     finished: the guest's cycles in it (checkpoints, first_cycle,
     last_cycle), the suspends xl logged, those dom0 resumed itself after
-    killing xl (one xl logged, or a request xl had sent that the guest took
-    after xl was gone: dom0 cannot tell which), and the rate: checkpoints after xl's first suspend (whose
-    whole-memory copy comes first) per second of window."""
+    killing xl (one xl logged, or a request xl had sent that the guest
+    took after xl was gone: dom0 cannot tell which), and the rate:
+    checkpoints after xl's first suspend (whose whole-memory copy comes
+    first) per second of window."""
     keys = ("checkpoints", "window_s", "first", "last", "window_checkpoints",
             "suspends", "dom0_resumes")
     v = {k: _num(result.get("%s_%s" % (tag, k))) for k in keys}

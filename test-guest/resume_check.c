@@ -230,16 +230,59 @@ static ktap_fn boot_check(const char *name)
 	panic("no boot check named %s to run after resume", name);
 }
 
-static unsigned int rerun_boot_checks(unsigned int cycle)
+/*
+ * How long each check took (guest clock), printed after the last one as
+ * "# pvsr-checks cycle=K total=NS <check>=NS ...": the guest takes no
+ * suspend request while its checks run, so under xl remus their sum
+ * bounds the checkpoint rate, and the bench says so.
+ */
+#define MAX_TIMED_CHECKS 24
+
+struct check_times {
+	unsigned int n;
+	const char *name[MAX_TIMED_CHECKS];
+	uint64_t ns[MAX_TIMED_CHECKS];
+};
+
+static bool timed_run(struct check_times *t, unsigned int cycle,
+		      const char *check, ktap_fn run)
+{
+	uint64_t start = time_now_ns();
+	char name[64];
+	bool ok;
+
+	snprintf(name, sizeof(name), "resume_%u_%s", cycle, check);
+	ok = ktap_run(name, run);
+	if (t->n < MAX_TIMED_CHECKS) {
+		t->name[t->n] = check;
+		t->ns[t->n++] = time_now_ns() - start;
+	}
+	return ok;
+}
+
+static void print_check_times(const struct check_times *t, unsigned int cycle)
+{
+	uint64_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		total += t->ns[i];
+	console_printf("# pvsr-checks cycle=%u total=%llu", cycle,
+		       (unsigned long long)total);
+	for (i = 0; i < t->n; i++)
+		console_printf(" %s=%llu", t->name[i],
+			       (unsigned long long)t->ns[i]);
+	console_printf("\n");
+}
+
+static unsigned int rerun_boot_checks(struct check_times *t,
+				      unsigned int cycle)
 {
 	unsigned int i, failed = 0;
-	char name[64];
 
-	for (i = 0; i < ARRAY_SIZE(rerun_after_resume); i++) {
-		snprintf(name, sizeof(name), "resume_%u_%s", cycle,
-			 rerun_after_resume[i]);
-		failed += !ktap_run(name, boot_check(rerun_after_resume[i]));
-	}
+	for (i = 0; i < ARRAY_SIZE(rerun_after_resume); i++)
+		failed += !timed_run(t, cycle, rerun_after_resume[i],
+				     boot_check(rerun_after_resume[i]));
 	return failed;
 }
 
@@ -253,22 +296,26 @@ static void trampoline(struct ktap_ctx *ctx)
 
 unsigned int resume_check_run(struct resume_context *rc)
 {
+	static struct check_times times;
 	unsigned int i, failed = 0;
-	char name[64];
 
+	_Static_assert(ARRAY_SIZE(resume_cases) + 1 +
+			       ARRAY_SIZE(rerun_after_resume) <=
+		       MAX_TIMED_CHECKS,
+		       "every check has room for its time");
+	times.n = 0;
 	current_rc = rc;
 	for (i = 0; i < ARRAY_SIZE(resume_cases); i++) {
-		snprintf(name, sizeof(name), "resume_%u_%s", rc->cycle,
-			 resume_cases[i].name);
 		current_fn = resume_cases[i].run;
-		failed += !ktap_run(name, trampoline);
+		failed += !timed_run(&times, rc->cycle, resume_cases[i].name,
+				     trampoline);
 	}
 	if (have_offline()) {
-		snprintf(name, sizeof(name), "resume_%u_offline_stay_down",
-			 rc->cycle);
 		current_fn = check_offline;
-		failed += !ktap_run(name, trampoline);
+		failed += !timed_run(&times, rc->cycle, "offline_stay_down",
+				     trampoline);
 	}
-	failed += rerun_boot_checks(rc->cycle);
+	failed += rerun_boot_checks(&times, rc->cycle);
+	print_check_times(&times, rc->cycle);
 	return failed;
 }

@@ -49,6 +49,8 @@ def rows_of(vcpus, record, evtchn_of):
                 row[key] = round(v, 3) if v is not None else None
             tool = _med(cs, "toolstack_s")
             row["toolstack_ms"] = round(tool * 1000, 1) if tool is not None else None
+            if guest == "pvsr":
+                row.update(checks_of(cs))
             row["rate_per_s"] = None
             r = s.get("remus")
             if kind == "remus" and r:
@@ -61,6 +63,39 @@ def rows_of(vcpus, record, evtchn_of):
                                                 r["window_checkpoints"], 1)
             rows.append(row)
     return rows
+
+
+def checks_of(cycles):
+    """The pvsr test guest's resume checks over these cycles (it takes no
+    suspend request while they run): the median of their total, and the
+    three slowest checks by median."""
+    names = {n for c in cycles for n in c.get("checks_ms") or {}} - {"total"}
+    per = {n: _med([c.get("checks_ms") or {} for c in cycles], n)
+           for n in names}
+    slowest = sorted((n for n in per if per[n] is not None),
+                     key=lambda n: -per[n])[:3]
+    total = _med([c.get("checks_ms") or {} for c in cycles], "total")
+    return {"checks_ms": round(total, 3) if total is not None else None,
+            "slowest_checks": [[n, round(per[n], 3)] for n in slowest]}
+
+
+def checks_lines(rows, vcpus):
+    """One line on the pvsr guest's checks at this vCPU count (none if no
+    row has them)."""
+    parts = []
+    for r in rows:
+        if r["vcpus"] != vcpus or r["guest"] != "pvsr" or \
+                r.get("checks_ms") is None:
+            continue
+        parts.append("%s %s ms (slowest: %s)" % (
+            r["kind"], timing.fmt(r["checks_ms"]), ", ".join(
+                "%s %s" % (n, timing.fmt(v))
+                for n, v in r.get("slowest_checks", []))))
+    if not parts:
+        return []
+    return ["", "The pvsr test guest's checks after each resume (medians; it "
+            "takes no suspend request while they run): " + "; ".join(parts)
+            + "."]
 
 
 def ratios_of(rows):
@@ -144,6 +179,7 @@ def table(rows, ratios):
             out.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
                 _label(r), r["kind"], r["cycles"],
                 *(timing.fmt(r[m]) for m in METRICS)))
+        out += checks_lines(rows, vcpus)
         if not any(r["vcpus"] == vcpus for r in ratios):
             out += ["", "(no Linux figures at %d vCPUs: no ratios)" % vcpus]
             continue

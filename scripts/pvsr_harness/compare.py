@@ -230,7 +230,9 @@ def _pvsr_subject(args, label, texts, result, steps, main):
             "downtime_ms": timing.ms(pvsr_downtime_ns(reports, k)),
             "toolstack_s": step_seconds(steps, toolstack_steps(label, kinds[k], k)),
             "return": rep["return"] if rep else None,
-            "request_via": reports.request.get(k)})
+            "request_via": reports.request.get(k),
+            "checks_ms": {n: timing.ms(v)
+                          for n, v in reports.checks.get(k, {}).items()}})
     return cycles, probs
 
 

@@ -7,6 +7,7 @@ The guest prints, for every pvsr_suspend() (test-guest/suspend.c):
       total=.. vcpus=V   (one line)
     # pvsr-vcpu cycle=K vcpu=v outcome=O park=.. resume=..  (v = 1..V-1)
     # pvsr-error cycle=K code=TEXT step=.. vcpu=.. ...      (only if rc < 0)
+    # pvsr-checks cycle=K total=.. <check>=.. ...   (after the resume checks)
 Times are guest-clock nanoseconds. cycle=0 is the guest's own back-out
 self-test at boot, not a toolstack cycle: it is left out. After a live
 migration the same lines can appear twice (and across guest-NAME.log and
@@ -43,7 +44,8 @@ OUTCOMES = {0: "not involved", 1: "parked", 2: "rebuilt", 3: "restarted",
             4: "never parked", 5: "park failed"}
 EXPECTED_OUTCOME = {0: 2, 1: 3}
 
-_LINE = re.compile(r"^#\s*pvsr-(report|vcpu|error|request|downtime)\s+(.*)$")
+_LINE = re.compile(
+    r"^#\s*pvsr-(report|vcpu|error|request|downtime|checks)\s+(.*)$")
 _KEY = re.compile(r"(?:^|\s)([a-z_]+)=")
 _REPORT_KEYS = ("cycle", "rc", "called", "return") + \
     tuple(p for p in PHASES if p not in OPTIONAL_PHASES) + ("vcpus",)
@@ -77,13 +79,14 @@ def _ints(fields, keys):
 
 
 class Reports:
-    """Every pvsr-report/-vcpu/-error/-request/-downtime line of one run,
-    by cycle."""
+    """Every pvsr-report/-vcpu/-error/-request/-downtime/-checks line of
+    one run, by cycle."""
 
     def __init__(self):
         self.report = {}      # cycle -> {key: int}
         self.request = {}     # cycle -> "evtchn" or "xenstore"
         self.downtime = {}    # cycle -> {"wall_park_ns", "wall_release_ns"}
+        self.checks = {}      # cycle -> {"total": ns, check name: ns}
         self.vcpu = {}        # cycle -> {vcpu: {"outcome", "park_ns", "resume_ns"}}
         self.error = {}       # cycle -> {key: str or int}
         self.incomplete = {}  # cycle (or None if unreadable) -> [line]
@@ -123,6 +126,13 @@ class Reports:
                 return
             del v["cycle"]
             self._put(self.downtime, cycle, None, v, "pvsr-downtime")
+            return
+        if kind == "checks":
+            v = _ints(f, [k for k in f if k != "cycle"])
+            if v is None or "total" not in v:
+                self.incomplete.setdefault(cycle, []).append(line.strip())
+                return
+            self._put(self.checks, cycle, None, v, "pvsr-checks")
             return
         if kind == "report":
             v = _ints(f, _REPORT_KEYS)
@@ -191,6 +201,8 @@ def guest_json(reports, k):
         g["error"] = reports.error[k]
     if k in reports.request:
         g["request_via"] = reports.request[k]
+    if k in reports.checks:
+        g["checks_ns"] = reports.checks[k]
     d = reports.downtime.get(k)
     if d:
         g["wall_park_ns"] = d["wall_park_ns"]

@@ -339,6 +339,28 @@ class BenchRatios(unittest.TestCase):
         # One vCPU count only: no scaling table.
         self.assertNotIn("resume against vCPUs", text)
 
+    def test_the_guest_checks_in_rows_and_table(self):
+        rec = record({"pvsr": ([("remus", 1.0, 1.0, 5.0, None)] * 3, 1.0),
+                      "linux": ([("remus", 9.0, 9.0, 50.0, None)], 2.0)})
+        times = [{"total": 900.0, "own_stack": 500.0, "timers": 300.0,
+                  "return": 0.1, "memory": 99.9},
+                 {"total": 1100.0, "own_stack": 700.0, "timers": 200.0,
+                  "return": 0.1, "memory": 199.9},
+                 {}]
+        for c, t in zip(rec["subjects"]["pvsr"]["cycles"], times):
+            c["checks_ms"] = t
+        rows = benchcmp.rows_of(4, rec, self.evtchn)
+        rm = [r for r in rows if r["guest"] == "pvsr" and r["kind"] == "remus"][0]
+        self.assertEqual(rm["checks_ms"], 1000.0)
+        self.assertEqual(rm["slowest_checks"],
+                         [["own_stack", 600.0], ["timers", 250.0],
+                          ["memory", 149.9]])
+        lx = [r for r in rows if r["guest"] == "linux" and r["kind"] == "remus"][0]
+        self.assertNotIn("checks_ms", lx)
+        text = "\n".join(benchcmp.table(rows, benchcmp.ratios_of(rows)))
+        self.assertIn("remus 1000.00 ms (slowest: own_stack 600.00, timers "
+                      "250.00, memory 149.90)", text)
+
     def test_scaling_against_four_vcpus(self):
         big = record({"pvsr": ([("save-restore", 1.0, 10.0, 5000.0, 6.0),
                                 ("save-restore", 1.0, 14.0, 5000.0, 6.0)], 1.0),

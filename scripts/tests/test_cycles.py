@@ -187,6 +187,19 @@ class JsonTest(unittest.TestCase):
         self.assertFalse(cycles.suspend_channel_on(["pvsr.suspend_evtchn=0"]))
         self.assertEqual(cycles.offline_vcpus(["pvsr.offline=2"]), 2)
 
+    def test_check_times(self):
+        text = line(ret=1) + ("# pvsr-checks cycle=1 total=30000000 "
+                              "own_stack=20000000 timers=10000000\n")
+        r = cycles.parse(text)
+        self.assertEqual(r.checks[1], {"total": 30000000, "own_stack": 20000000,
+                                       "timers": 10000000})
+        g = cycles.cycles_json("checkpoint", 1, r, [])[0]["guest"]
+        self.assertEqual(g["checks_ns"]["own_stack"], 20000000)
+        # Cut off by a crash: kept aside, not half-read.
+        cut = cycles.parse("# pvsr-checks cycle=2 total=12 own_stack=\n")
+        self.assertNotIn(2, cut.checks)
+        self.assertIn(2, cut.incomplete)
+
     def test_cut_downtime_line_is_incomplete(self):
         r = cycles.parse("# pvsr-downtime cycle=3 wall_park_ns=12\n")
         self.assertIn(3, r.incomplete)

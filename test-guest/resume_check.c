@@ -275,8 +275,7 @@ static void print_check_times(const struct check_times *t, unsigned int cycle)
 	console_printf("\n");
 }
 
-static unsigned int rerun_boot_checks(struct check_times *t,
-				      unsigned int cycle)
+static unsigned int rerun_boot_checks(struct check_times *t, unsigned int cycle)
 {
 	unsigned int i, failed = 0;
 
@@ -300,8 +299,8 @@ unsigned int resume_check_run(struct resume_context *rc)
 	unsigned int i, failed = 0;
 
 	_Static_assert(ARRAY_SIZE(resume_cases) + 1 +
-			       ARRAY_SIZE(rerun_after_resume) <=
-		       MAX_TIMED_CHECKS,
+				       ARRAY_SIZE(rerun_after_resume) <=
+			       MAX_TIMED_CHECKS,
 		       "every check has room for its time");
 	times.n = 0;
 	current_rc = rc;

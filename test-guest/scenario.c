@@ -25,6 +25,7 @@
 #include "test-guest/smp.h"
 #include "test-guest/time.h"
 #include "test-guest/workload.h"
+#include "test-guest/workload_check.h"
 #include "test-guest/suspend_window.h"
 #include "test-guest/user_task.h"
 #include "test-guest/downtime.h"
@@ -180,6 +181,22 @@ static void publish(const char *state)
 			  xs_strerror(rc));
 }
 
+/*
+ * A vCPU that never reached the barrier: its event state right after the
+ * back-out, before anything else runs on vCPU 0 (seen: a vCPU starved by
+ * yielding parked vCPUs, its upcall mask set and its park IPI pending).
+ */
+static void diag_unparked(const struct pvsr_report *r)
+{
+	unsigned int v;
+
+	if (r->error.code != PVSR_E_PARK_TIMEOUT)
+		return;
+	for (v = 1; v < r->nr_vcpus && v < PVSR_MAX_VCPUS; v++)
+		if (r->vcpu[v].outcome == PVSR_VCPU_NEVER_PARKED)
+			workload_diag_cpu(v);
+}
+
 static void run_one_cycle(const struct scenario *sc)
 {
 	static struct resume_context ctx;
@@ -191,6 +208,7 @@ static void run_one_cycle(const struct scenario *sc)
 	ctx.window_unacked = window_open();
 	resume_check_prepare(&ctx, cycles_done, sc->expected_return);
 	ctx.rc = pvsr_suspend(&guest_pvsr, &report);
+	diag_unparked(&report);
 	control_after_suspend();
 	window_close();
 	ctx.report = &report;

@@ -38,7 +38,7 @@ void workload_snapshot_all(struct workload_stats *before)
 }
 
 /* Everything that helps explain a stuck vCPU from the console alone. */
-static void diag_cpu(unsigned int cpu)
+void workload_diag_cpu(unsigned int cpu)
 {
 	const struct vcpu_info *vi = guest_cpus[cpu].vcpu_info;
 	struct workload_stats s;
@@ -90,7 +90,7 @@ bool workload_expect_progress(struct ktap_ctx *ctx, enum workload_aspect aspect,
 			(unsigned long long)(timeout_ns / NSEC_PER_SEC)))
 		return true;
 	for (cpu = 0; cpu < guest_nr_online; cpu++)
-		diag_cpu(cpu);
+		workload_diag_cpu(cpu);
 	return false;
 }
 

@@ -32,5 +32,10 @@ bool workload_expect_progress(struct ktap_ctx *ctx, enum workload_aspect aspect,
 void workload_expect_no_errors(struct ktap_ctx *ctx,
 			       enum workload_aspect aspect);
 void workload_expect_own_identity(struct ktap_ctx *ctx);
+/*
+ * One vCPU's counters and event state (upcall mask, pending, selector,
+ * timer port) as KTAP diagnostics: what a stuck vCPU looked like.
+ */
+void workload_diag_cpu(unsigned int cpu);
 
 #endif /* PVSR_TEST_GUEST_WORKLOAD_CHECK_H */

@@ -325,6 +325,11 @@ class CoreReaderAndBacktrace(unittest.TestCase):
         self.assertEqual(bt["dom0_step"]["name"], "save-1", bt)
         self.assertIn("backtrace (guest -> pvsr -> dom0 -> toolstack):",
                       harness_run.output)
+        # After the park timed out, the guest itself shows the stuck
+        # vCPU's event state: masked (it spins in its park handler).
+        self.assertRegex(guest_console(d),
+                         r"# vCPU 1: upcall mask 1 pending [01] sel 0x[0-9a-f]+ "
+                         r"timer port \d+", tail)
 
     def test_panic_after_the_hypercall_gives_a_backtrace_record(self):
         kernel, out = build_broken("panicresume", "PVSR_SELFTEST_PANIC_AFTER_HYPERCALL")

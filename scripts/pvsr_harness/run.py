@@ -853,9 +853,11 @@ def summary_lines(d, total):
     r = d.get("remus")
     if r:
         out.append("  remus: %d checkpoints, %d after the first in %.1f s = %.2f per "
-                   "second (-i %d ms), median downtime %s ms"
+                   "second (-i %d ms), median downtime %s ms, the guest's "
+                   "checks after each %s ms"
                    % (r["checkpoints"], r["window_checkpoints"], r["window_s"],
-                      r["per_s"] or 0, r["interval_ms"], r["downtime_ms"]))
+                      r["per_s"] or 0, r["interval_ms"], r["downtime_ms"],
+                      r.get("checks_ms")))
     if d.get("compare"):
         out += ["  " + line for line in comparemod.summary_lines(d["compare"])]
     cb = d.get("control_bogus")

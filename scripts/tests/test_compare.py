@@ -147,6 +147,15 @@ class RemusJudging(unittest.TestCase):
         self.assertAlmostEqual(rec["downtime_ms"], timing.median(
             [29.541016, 58.188996]), places=3)
         self.assertEqual(rec["requests"], {"evtchn": 2})
+        # An older log without the guest's check times: none, not 0.
+        self.assertIsNone(rec["checks_ms"])
+
+    def test_the_guest_checks_per_checkpoint(self):
+        text = read("pvsr-remus-4v.log") + (
+            "# pvsr-checks cycle=1 total=900000000 own_stack=1\n"
+            "# pvsr-checks cycle=2 total=1100000000 own_stack=1\n")
+        rec, _ = compare.judge_remus(Args, self.RESULT, cycles.parse(text), [text])
+        self.assertEqual(rec["checks_ms"], 1000.0)
 
     def test_a_request_through_xenstore_fails_with_the_channel_on(self):
         text = read("pvsr-remus-4v.log").replace("cycle=2 via=evtchn",

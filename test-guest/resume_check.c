@@ -7,6 +7,7 @@
  */
 #include "test-guest/resume_check.h"
 #include "test-guest/resume_time.h"
+#include "test-guest/resume_quick.h"
 #include "test-guest/smp.h"
 #include "test-guest/workload_check.h"
 #include "test-guest/time.h"
@@ -198,6 +199,14 @@ static const struct resume_case resume_cases[] = {
 	{ "preempted_hypercall", resume_check_preempted_hypercall },
 };
 
+/* pvsr.resume_checks=quick (resume_quick.h): none of them waits. */
+static const struct resume_case quick_cases[] = {
+	{ "return", check_return },
+	{ "all_vcpus_back", check_vcpus_back },
+	{ "phase_timings", check_phases },
+	{ "no_errors", resume_check_no_errors },
+};
+
 /*
  * Boot checks that must also hold after every resume (the page-table
  * policy and ring-3 isolation join this list), run again by name.
@@ -209,6 +218,30 @@ static const char *const rerun_after_resume[] = {
 	"user_cannot_read_kernel",
 };
 
+/* Quick mode: the audit waits for nothing and is what pvsr must keep. */
+static const char *const quick_rerun_after_resume[] = {
+	"pte_policy_audit",
+};
+
+struct check_set {
+	const struct resume_case *cases;
+	unsigned int nr_cases;
+	const char *const *reruns;
+	unsigned int nr_reruns;
+};
+
+static struct check_set check_set(void)
+{
+	if (resume_checks_mode() == RESUME_CHECKS_QUICK)
+		return (struct check_set){ quick_cases, ARRAY_SIZE(quick_cases),
+					   quick_rerun_after_resume,
+					   ARRAY_SIZE(
+						   quick_rerun_after_resume) };
+	return (struct check_set){ resume_cases, ARRAY_SIZE(resume_cases),
+				   rerun_after_resume,
+				   ARRAY_SIZE(rerun_after_resume) };
+}
+
 static bool have_offline(void)
 {
 	return guest_nr_online < guest_nr_vcpus;
@@ -216,8 +249,10 @@ static bool have_offline(void)
 
 unsigned int resume_check_count(void)
 {
-	return ARRAY_SIZE(resume_cases) + ARRAY_SIZE(rerun_after_resume) +
-	       have_offline();
+	struct check_set set = check_set();
+
+	return set.nr_cases + set.nr_reruns + have_offline() +
+	       (resume_checks_mode() == RESUME_CHECKS_UNKNOWN);
 }
 
 static ktap_fn boot_check(const char *name)
@@ -275,13 +310,14 @@ static void print_check_times(const struct check_times *t, unsigned int cycle)
 	console_printf("\n");
 }
 
-static unsigned int rerun_boot_checks(struct check_times *t, unsigned int cycle)
+static unsigned int rerun_boot_checks(struct check_times *t, unsigned int cycle,
+				      const struct check_set *set)
 {
 	unsigned int i, failed = 0;
 
-	for (i = 0; i < ARRAY_SIZE(rerun_after_resume); i++)
-		failed += !timed_run(t, cycle, rerun_after_resume[i],
-				     boot_check(rerun_after_resume[i]));
+	for (i = 0; i < set->nr_reruns; i++)
+		failed += !timed_run(t, cycle, set->reruns[i],
+				     boot_check(set->reruns[i]));
 	return failed;
 }
 
@@ -296,17 +332,23 @@ static void trampoline(struct ktap_ctx *ctx)
 unsigned int resume_check_run(struct resume_context *rc)
 {
 	static struct check_times times;
+	struct check_set set = check_set();
 	unsigned int i, failed = 0;
 
-	_Static_assert(ARRAY_SIZE(resume_cases) + 1 +
+	_Static_assert(ARRAY_SIZE(resume_cases) + 2 +
 				       ARRAY_SIZE(rerun_after_resume) <=
 			       MAX_TIMED_CHECKS,
 		       "every check has room for its time");
 	times.n = 0;
 	current_rc = rc;
-	for (i = 0; i < ARRAY_SIZE(resume_cases); i++) {
-		current_fn = resume_cases[i].run;
-		failed += !timed_run(&times, rc->cycle, resume_cases[i].name,
+	if (resume_checks_mode() == RESUME_CHECKS_UNKNOWN) {
+		current_fn = resume_check_mode_known;
+		failed += !timed_run(&times, rc->cycle, "checks_mode_known",
+				     trampoline);
+	}
+	for (i = 0; i < set.nr_cases; i++) {
+		current_fn = set.cases[i].run;
+		failed += !timed_run(&times, rc->cycle, set.cases[i].name,
 				     trampoline);
 	}
 	if (have_offline()) {
@@ -314,7 +356,7 @@ unsigned int resume_check_run(struct resume_context *rc)
 		failed += !timed_run(&times, rc->cycle, "offline_stay_down",
 				     trampoline);
 	}
-	failed += rerun_boot_checks(&times, rc->cycle);
+	failed += rerun_boot_checks(&times, rc->cycle, &set);
 	print_check_times(&times, rc->cycle);
 	return failed;
 }

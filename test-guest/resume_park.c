@@ -168,6 +168,12 @@ static bool batches_ran_again(struct ktap_ctx *ctx)
 			   laggard);
 }
 
+void resume_park_expect_running(struct ktap_ctx *ctx)
+{
+	tasks_ran_again(ctx);
+	batches_ran_again(ctx);
+}
+
 /*
  * Even secondaries were inside an mmu_update batch when the park IPI came:
  * pvsr must have let it pass (deferred), and every batch, that one

@@ -21,6 +21,9 @@ struct park_snapshot {
 /* Just before the suspend. */
 void resume_park_prepare(struct park_snapshot *before);
 
+/* Every vCPU runs its ring-3 task again, and every batcher a batch. */
+void resume_park_expect_running(struct ktap_ctx *ctx);
+
 void resume_check_fpu_state(struct ktap_ctx *ctx, struct resume_context *rc);
 void resume_check_segment_bases(struct ktap_ctx *ctx,
 				struct resume_context *rc);

@@ -106,11 +106,12 @@ def build_tiny(mode):
 
 
 def build_broken(name, flag):
-    """The pvsr guest built with -D<flag>=1 in build/selftest-<name>."""
+    """The pvsr guest built with -D<flag>=1 in build/selftest-<name>
+    (flag None: as it ships, in a build directory of its own)."""
     build = "build/selftest-" + name
+    extra = ["GUEST_CFLAGS_EXTRA=-D%s=1" % flag] if flag else []
     res = subprocess.run(
-        ["make", "-C", REPO_ROOT, "BUILD=" + build,
-         "GUEST_CFLAGS_EXTRA=-D%s=1" % flag],
+        ["make", "-C", REPO_ROOT, "BUILD=" + build] + extra,
         capture_output=True, text=True)
     if res.returncode != 0:
         raise AssertionError("make failed:\n" + res.stdout + res.stderr)
@@ -223,6 +224,35 @@ class BrokenParkContractFails(unittest.TestCase):
         self.assertRegex(guest_console(d),
                          r"vCPU 2: [1-9][0-9]* upcalls held off between "
                          r"unmask and syscall", tail)
+
+    def test_lost_ipi_fails_quick_checks_too(self):
+        # pvsr.resume_checks=quick (the rate bench's mode) waits for no
+        # progress, but the error counters it reads still catch the lost
+        # ping in the cycle it happened.
+        kernel, out = build_broken("loseipi", "PVSR_SELFTEST_LOSE_IPI_AFTER")
+        rc, d, tail = harness_run(kernel, out + "-quick", "--vcpus", "4",
+                                  "--cycles", "2", "--guest-timeout", "120",
+                                  "--guest-arg", "pvsr.resume_checks=quick",
+                                  scenario="checkpoint")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get("resume_1_no_errors"), True, tail)
+        self.assertIs(tests.get("resume_2_no_errors"), False, tail)
+        self.assertNotIn("resume_2_ipi_sequence", tests, tail)
+        self.assertIn("lost, duplicated or backwards sequence numbers",
+                      harness_run.output)
+
+    def test_unknown_resume_checks_mode_fails(self):
+        # A mode the guest does not know is a failing check, never a
+        # silent fallback that a bench would label wrong.
+        kernel, out = build_broken("badmode", None)
+        rc, d, tail = harness_run(kernel, out, "--vcpus", "2", "--cycles", "1",
+                                  "--memory", "64", "--guest-timeout", "120",
+                                  "--guest-arg", "pvsr.resume_checks=fast",
+                                  scenario="checkpoint")
+        tests = BrokenGuestFails.assert_guest_failed(self, rc, d, tail)
+        self.assertIs(tests.get("resume_1_checks_mode_known"), False, tail)
+        self.assertIn("unknown pvsr.resume_checks=fast (full or quick)",
+                      harness_run.output)
 
     def test_lost_ipi_fails_ipi_sequence(self):
         # One ping lost for good once cycle 2 has begun: cycle 1 passes,

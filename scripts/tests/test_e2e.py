@@ -33,11 +33,15 @@ Deliberately broken guests, each built with one fault-injection define
   PVSR_SELFTEST_PANIC_AFTER_HYPERCALL  a panic in the new domain: the
                                    backtrace record must hold guest frames;
   PVSR_SELFTEST_LOSE_IPI_AFTER=1   vCPU 1 loses one ping for good in cycle
-                                   2: resume_2_ipi_sequence fails;
+                                   2: resume_2_ipi_sequence fails, and
+                                   with pvsr.resume_checks=quick
+                                   resume_2_no_errors;
   PVSR_SELFTEST_TIME_RAW           the guest clock forgets its offset after
                                    a move: on two hosts (B booted 30 s
                                    later) resume_1_time_hosts fails;
-and two tiny guests (a crash, a silent spin). `harness run` must exit 1
+the shipped guest given pvsr.resume_checks=fast (a mode it does not
+know: resume_1_checks_mode_known fails), and two tiny guests (a crash,
+a silent spin). `harness run` must exit 1
 (the guest failed, not the infrastructure) and say why in its JSON: the
 proof that a failing guest cannot read as a pass.
 """

@@ -8,6 +8,7 @@
 #include "test-guest/resume_check.h"
 #include "test-guest/resume_time.h"
 #include "test-guest/resume_quick.h"
+#include "test-guest/resume_check_times.h"
 #include "test-guest/smp.h"
 #include "test-guest/workload_check.h"
 #include "test-guest/time.h"
@@ -265,20 +266,6 @@ static ktap_fn boot_check(const char *name)
 	panic("no boot check named %s to run after resume", name);
 }
 
-/*
- * How long each check took (guest clock), printed after the last one as
- * "# pvsr-checks cycle=K total=NS <check>=NS ...": the guest takes no
- * suspend request while its checks run, so under xl remus their sum
- * bounds the checkpoint rate, and the bench says so.
- */
-#define MAX_TIMED_CHECKS 24
-
-struct check_times {
-	unsigned int n;
-	const char *name[MAX_TIMED_CHECKS];
-	uint64_t ns[MAX_TIMED_CHECKS];
-};
-
 static bool timed_run(struct check_times *t, unsigned int cycle,
 		      const char *check, ktap_fn run)
 {
@@ -288,26 +275,8 @@ static bool timed_run(struct check_times *t, unsigned int cycle,
 
 	snprintf(name, sizeof(name), "resume_%u_%s", cycle, check);
 	ok = ktap_run(name, run);
-	if (t->n < MAX_TIMED_CHECKS) {
-		t->name[t->n] = check;
-		t->ns[t->n++] = time_now_ns() - start;
-	}
+	check_times_add(t, check, time_now_ns() - start);
 	return ok;
-}
-
-static void print_check_times(const struct check_times *t, unsigned int cycle)
-{
-	uint64_t total = 0;
-	unsigned int i;
-
-	for (i = 0; i < t->n; i++)
-		total += t->ns[i];
-	console_printf("# pvsr-checks cycle=%u total=%llu", cycle,
-		       (unsigned long long)total);
-	for (i = 0; i < t->n; i++)
-		console_printf(" %s=%llu", t->name[i],
-			       (unsigned long long)t->ns[i]);
-	console_printf("\n");
 }
 
 static unsigned int rerun_boot_checks(struct check_times *t, unsigned int cycle,
@@ -357,6 +326,6 @@ unsigned int resume_check_run(struct resume_context *rc)
 				     trampoline);
 	}
 	failed += rerun_boot_checks(&times, rc->cycle, &set);
-	print_check_times(&times, rc->cycle);
+	check_times_print(&times, rc->cycle);
 	return failed;
 }

@@ -144,7 +144,7 @@ struct pvsr_ops {
 	uint64_t (*now_ns)(void); /* monotonic, any vCPU */
 	/* Mask (true) or unmask event upcalls on the calling vCPU. */
 	void (*mask_events)(bool mask);
-	/* Wait a little off the CPU, not in a yield loop (docs/api.md). */
+	/* Wait a little: a short spin, not a yield loop (docs/api.md). */
 	void (*relax)(void);
 	/* Register vcpu's vcpu_info (vcpu is the caller or down). */
 	long (*register_vcpu_info)(unsigned int vcpu);

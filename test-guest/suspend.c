@@ -13,7 +13,8 @@
 #include "kernel/trace.h"
 #include "hypercall/hypercall.h"
 
-#define RELAX_NS (100 * 1000ULL)
+/* About a microsecond or two on hardware; longer under TCG. */
+#define RELAX_PAUSES 1000
 
 struct pvsr guest_pvsr;
 struct pvsr_arch guest_arch;
@@ -45,18 +46,17 @@ static void op_mask_events(bool mask)
 }
 
 /*
- * vCPU 0's wait between looks at the other vCPUs (pvsr_ops.relax): off
- * the run queue for RELAX_NS (a portless SCHEDOP_poll with a timeout),
- * so that its physical CPU goes to the vCPUs it waits for. Not a yield
- * loop: with the parked vCPUs taken down there is little for a yield to
- * hand the CPU to, and vCPU 0 yielding in a tight loop made a vCPU still
- * on its way to the barrier crawl through a long hypercall, a 512-entry
- * mmu_update batch in 27 s instead of 0.24 s (docs/benchmarks.md, "The
- * cause"); nor a spin, which keeps a CPU those vCPUs need.
+ * vCPU 0's wait between looks at the other vCPUs (pvsr_ops.relax): a
+ * short spin, not SCHEDOP_yield. With the parked vCPUs taken down there
+ * is little for a yield to hand the CPU to, and vCPU 0 yielding in a
+ * tight loop made a vCPU still on its way to the barrier crawl through
+ * a long hypercall: a 512-entry mmu_update batch took 27 s instead of
+ * 0.24 s (docs/benchmarks.md, "The cause").
  */
 static void op_relax(void)
 {
-	pvsr_hyp_sched_poll(NULL, 0, time_raw_ns() + RELAX_NS);
+	for (unsigned int i = 0; i < RELAX_PAUSES; i++)
+		__builtin_ia32_pause();
 }
 
 /* vCPU 0 after a real resume: the toolstack's console channel. */

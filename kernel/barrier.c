@@ -86,7 +86,6 @@ void pvsr_barrier_begin(struct pvsr *p, struct pvsr_report *r)
 		n++;
 		s->parked_ns = s->up_ns = s->resumed_ns = 0;
 		s->deferred = 0;
-		s->down_sent = false;
 		s->park.saved = false;
 		pvsr_store(&s->state,
 			   slot_state(p->generation, PVSR_VCPU_NOT_INVOLVED));
@@ -278,9 +277,7 @@ static int park_failed(struct pvsr *p, struct pvsr_report *r, unsigned int vcpu)
 	return -(int)r->error.code;
 }
 
-int pvsr_barrier_park_all(struct pvsr *p, struct pvsr_report *r,
-			  int (*each_round)(struct pvsr *p,
-					    struct pvsr_report *r))
+int pvsr_barrier_park_all(struct pvsr *p, struct pvsr_report *r)
 {
 	uint64_t start = p->ops->now_ns(), last_poke = start;
 	uint64_t last_defer_poke = start;
@@ -301,9 +298,6 @@ int pvsr_barrier_park_all(struct pvsr *p, struct pvsr_report *r,
 		if (now - start > PVSR_PARK_TIMEOUT_NS)
 			return pvsr_fail(&r->error, PVSR_E_PARK_TIMEOUT,
 					 PVSR_STEP_PARK, laggard, -1, -1, 0);
-		rc = each_round ? each_round(p, r) : 0;
-		if (rc)
-			return rc;
 		if (now - last_poke > PVSR_PARK_REPOKE_NS) {
 			rc = poke_unparked(p, r, false);
 			last_poke = last_defer_poke = now;

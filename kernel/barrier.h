@@ -31,15 +31,11 @@ enum pvsr_vcpu_outcome pvsr_barrier_outcome(const struct pvsr *p,
 					    unsigned int vcpu);
 
 /*
- * Send park IPIs and wait (re-poking) until every member is parked,
- * calling each_round (if any) once per look at the slots, so that the
- * caller can act on the vCPUs parked so far. Returns 0, each_round's
- * error, or -PVSR_E_PARK_IPI / -PVSR_E_PARK_TIMEOUT / -PVSR_E_PARK_STATE
- * with *detail.
+ * Send park IPIs and wait (re-poking) until every member is parked.
+ * Returns 0 or -PVSR_E_PARK_IPI / -PVSR_E_PARK_TIMEOUT /
+ * -PVSR_E_PARK_STATE with *detail.
  */
-int pvsr_barrier_park_all(struct pvsr *p, struct pvsr_report *report,
-			  int (*each_round)(struct pvsr *p,
-					    struct pvsr_report *report));
+int pvsr_barrier_park_all(struct pvsr *p, struct pvsr_report *report);
 
 /* Wait until every member reported "resumed"; -PVSR_E_RESUME_TIMEOUT. */
 int pvsr_barrier_wait_resumed(struct pvsr *p, struct pvsr_report *report);

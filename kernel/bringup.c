@@ -113,19 +113,14 @@ static int vcpu_up(struct pvsr *p, struct pvsr_report *r, unsigned int v)
 	return 0;
 }
 
-/* A member VCPUOP_down went through for: it is down, or on its way. */
-static bool was_taken_down(const struct pvsr *p, unsigned int v)
-{
-	return pvsr_barrier_member(p, v) && p->slots[v].down_sent;
-}
-
-static int restart_serial(struct pvsr *p, struct pvsr_report *r)
+static int restart_serial(struct pvsr *p, struct pvsr_report *r,
+			  unsigned int limit)
 {
 	unsigned int v;
 	int rc;
 
-	for (v = 1; v < p->nr_vcpus; v++) {
-		if (!was_taken_down(p, v))
+	for (v = 1; v < limit; v++) {
+		if (!pvsr_barrier_member(p, v))
 			continue;
 		rc = vcpu_up(p, r, v);
 		if (rc)
@@ -162,14 +157,15 @@ static int rebuild_serial(struct pvsr *p, struct pvsr_report *r)
 
 /* ---- batched ------------------------------------------------------------ */
 
-/* One multicall of VCPUOP_up for every member taken down. */
-static int restart_batched(struct pvsr *p, struct pvsr_report *r)
+/* One multicall of VCPUOP_up for every member below limit. */
+static int restart_batched(struct pvsr *p, struct pvsr_report *r,
+			   unsigned int limit)
 {
 	uint64_t now = p->ops->now_ns();
 	unsigned int v;
 
-	for (v = 1; v < p->nr_vcpus; v++) {
-		if (!was_taken_down(p, v))
+	for (v = 1; v < limit; v++) {
+		if (!pvsr_barrier_member(p, v))
 			continue;
 		p->slots[v].up_ns = now;
 		pvsr_trace_event(p, 0, PVSR_TR_VCPU_UP, v);
@@ -238,7 +234,7 @@ static int rebuild_batched(struct pvsr *p, struct pvsr_report *r)
 	if (!rc)
 		rc = initialise_all(p, r);
 	if (!rc)
-		rc = restart_batched(p, r);
+		rc = restart_batched(p, r, p->nr_vcpus);
 	return rc;
 }
 
@@ -250,10 +246,11 @@ int pvsr_bringup_rebuild(struct pvsr *p, struct pvsr_report *r)
 	return rebuild_batched(p, r);
 }
 
-int pvsr_bringup_restart(struct pvsr *p, struct pvsr_report *r)
+int pvsr_bringup_restart(struct pvsr *p, struct pvsr_report *r,
+			 unsigned int limit)
 {
 	batch.q.n = 0;
 	if (p->bringup == PVSR_BRINGUP_SERIAL)
-		return restart_serial(p, r);
-	return restart_batched(p, r);
+		return restart_serial(p, r, limit);
+	return restart_batched(p, r, limit);
 }

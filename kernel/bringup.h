@@ -18,10 +18,10 @@
 int pvsr_bringup_rebuild(struct pvsr *p, struct pvsr_report *r);
 
 /*
- * Same domain, same contexts: VCPUOP_up every member taken down in this
- * suspend (slot down_sent). Returns 0 or -PVSR_E_VCPU_UP / _MULTICALL
- * with the detail.
+ * Same domain, same contexts: VCPUOP_up every member below limit.
+ * Returns 0 or -PVSR_E_VCPU_UP / _MULTICALL with the detail.
  */
-int pvsr_bringup_restart(struct pvsr *p, struct pvsr_report *r);
+int pvsr_bringup_restart(struct pvsr *p, struct pvsr_report *r,
+			 unsigned int limit);
 
 #endif /* PVSR_KERNEL_BRINGUP_H */

@@ -144,7 +144,7 @@ struct pvsr_ops {
 	uint64_t (*now_ns)(void); /* monotonic, any vCPU */
 	/* Mask (true) or unmask event upcalls on the calling vCPU. */
 	void (*mask_events)(bool mask);
-	/* Wait a little: a short spin, not a yield loop (docs/api.md). */
+	/* Wait a little (e.g. SCHEDOP_yield); must not need events. */
 	void (*relax)(void);
 	/* Register vcpu's vcpu_info (vcpu is the caller or down). */
 	long (*register_vcpu_info)(unsigned int vcpu);
@@ -232,7 +232,6 @@ struct pvsr_vcpu_slot {
 	/* (generation << 8) | enum pvsr_vcpu_outcome, shared */
 	unsigned int state;
 	unsigned int deferred; /* park IPIs let pass in a hypercall */
-	bool down_sent; /* VCPUOP_down went through in this suspend */
 	struct pvsr_jmp_buf jb; /* the parked context */
 	struct pvsr_arch_park park; /* FPU, segment bases, debug registers */
 	struct pvsr_error_detail error; /* why it could not park */

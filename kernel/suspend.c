@@ -93,77 +93,43 @@ static int down_fail(struct pvsr_report *r, unsigned int vcpu, int hypercall,
 }
 
 /*
- * VCPUOP_down of a parked vCPU. Once it went through, the vCPU counts as
- * taken down (down_sent) even if a later step fails, so that a back-out
- * brings it up again.
+ * VCPUOP_down is asynchronous: wait until Xen says the vCPU is down. Once
+ * VCPUOP_down went through, the vCPU counts as taken down (*done) even if
+ * the wait fails, so that a back-out brings it up again.
  */
-static int send_down(struct pvsr *p, struct pvsr_report *r, unsigned int v)
+static int take_down(struct pvsr_report *r, unsigned int vcpu,
+		     unsigned int *done)
 {
-	long rc = pvsr_hyp_vcpu_op(VCPUOP_down, v, NULL);
+	long rc = pvsr_hyp_vcpu_op(VCPUOP_down, vcpu, NULL);
 
 	if (rc)
-		return down_fail(r, v, __HYPERVISOR_vcpu_op, VCPUOP_down, rc);
-	p->slots[v].down_sent = true;
-	return 0;
-}
-
-/*
- * Each round of the park: a vCPU that parked is taken down at once.
- * Until then it spins on a physical CPU that the vCPUs still on their way
- * to the barrier need (and a spin, not a yield: see pvsr_arch_cpu_relax).
- */
-static int down_parked(struct pvsr *p, struct pvsr_report *r)
-{
-	unsigned int v;
-	int rc;
-
-	for (v = 1; v < p->nr_vcpus; v++) {
-		if (!pvsr_barrier_member(p, v) || p->slots[v].down_sent ||
-		    pvsr_barrier_outcome(p, v) != PVSR_VCPU_PARKED)
-			continue;
-		rc = send_down(p, r, v);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-/* VCPUOP_down is asynchronous: wait until Xen says the vCPU is down. */
-static int wait_down(struct pvsr *p, struct pvsr_report *r, unsigned int v)
-{
-	long rc;
-
-	while ((rc = pvsr_hyp_vcpu_op(VCPUOP_is_up, v, NULL)) > 0) {
+		return down_fail(r, vcpu, __HYPERVISOR_vcpu_op, VCPUOP_down,
+				 rc);
+	*done = vcpu + 1;
+	while ((rc = pvsr_hyp_vcpu_op(VCPUOP_is_up, vcpu, NULL)) > 0) {
 		rc = pvsr_hyp_sched_yield();
 		if (rc)
-			return down_fail(r, v, __HYPERVISOR_sched_op,
+			return down_fail(r, vcpu, __HYPERVISOR_sched_op,
 					 SCHEDOP_yield, rc);
 	}
 	if (rc)
-		return down_fail(r, v, __HYPERVISOR_vcpu_op, VCPUOP_is_up, rc);
-	pvsr_trace_event(p, 0, PVSR_TR_DOWN, v);
+		return down_fail(r, vcpu, __HYPERVISOR_vcpu_op, VCPUOP_is_up,
+				 rc);
 	return 0;
 }
 
-/* Every member down: those the park did not take down yet, then all. */
-static int down_all(struct pvsr *p, struct pvsr_report *r)
+static int down_all(struct pvsr *p, struct pvsr_report *r, unsigned int *done)
 {
 	unsigned int v;
 	int rc;
 
 	for (v = 1; v < p->nr_vcpus; v++) {
-		if (!pvsr_barrier_member(p, v) || p->slots[v].down_sent)
-			continue;
-		rc = send_down(p, r, v);
-		if (rc)
-			return rc;
-	}
-	for (v = 1; v < p->nr_vcpus; v++) {
 		if (!pvsr_barrier_member(p, v))
 			continue;
-		rc = wait_down(p, r, v);
+		rc = take_down(r, v, done);
 		if (rc)
 			return rc;
+		pvsr_trace_event(p, 0, PVSR_TR_DOWN, v);
 	}
 	return 0;
 }
@@ -213,7 +179,7 @@ static void report_init(struct pvsr_report *r)
 
 /* Let every parked vCPU run its resume work, wait, release them. */
 static int bring_back(struct pvsr *p, struct pvsr_report *r,
-		      enum pvsr_resume_kind kind)
+		      enum pvsr_resume_kind kind, unsigned int down_limit)
 {
 	int rc;
 
@@ -222,7 +188,7 @@ static int bring_back(struct pvsr *p, struct pvsr_report *r,
 	if (kind == PVSR_RESUME_NEW_DOMAIN)
 		rc = pvsr_bringup_rebuild(p, r);
 	else
-		rc = pvsr_bringup_restart(p, r);
+		rc = pvsr_bringup_restart(p, r, down_limit);
 	if (!rc)
 		rc = pvsr_barrier_wait_resumed(p, r);
 	return rc;
@@ -247,10 +213,11 @@ static void finish(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 }
 
 /*
- * Undo everything before the hypercall, as far as it got: the vCPUs taken
- * down (their slots say so), hooks and channels as flagged.
+ * Undo everything before the hypercall, as far as it got: vCPUs below
+ * down_limit were taken down, hooks and channels as flagged.
  */
 struct backout {
+	unsigned int down_limit;
 	bool hooks_down;
 	bool channels_closed;
 	bool arch_pre_done;
@@ -269,7 +236,7 @@ static int back_out(struct pvsr *p, struct pvsr_report *r,
 	if (b->channels_closed &&
 	    p->ops->vcpu_resume(0, PVSR_RESUME_BACKOUT, &later))
 		p->ops->panic("cannot rebind vCPU 0's channels", &later);
-	if (bring_back(p, r, PVSR_RESUME_BACKOUT))
+	if (bring_back(p, r, PVSR_RESUME_BACKOUT, b->down_limit))
 		p->ops->panic("cannot restart the parked vCPUs", &r->error);
 	if (b->hooks_down)
 		pvsr_hooks_resume_from(p, 0, PVSR_RESUME_BACKOUT);
@@ -288,14 +255,17 @@ static int go_down(struct pvsr *p, struct pvsr_report *r, uint64_t start,
 	long ret;
 	int rc;
 
-	rc = pvsr_barrier_park_all(p, r, down_parked);
+	rc = pvsr_barrier_park_all(p, r);
 	phase_done(p, r, PVSR_PHASE_PARK, mark);
-	if (rc)
+	if (rc) {
+		b.down_limit = 0;
 		return back_out(p, r, &b, start, mark);
-	rc = down_all(p, r);
+	}
+	rc = down_all(p, r, &b.down_limit);
 	phase_done(p, r, PVSR_PHASE_DOWN, mark);
 	if (rc)
 		return back_out(p, r, &b, start, mark);
+	b.down_limit = p->nr_vcpus;
 	rc = pvsr_hooks_suspend(p, &r->error);
 	if (rc)
 		return back_out(p, r, &b, start, mark);
@@ -376,7 +346,7 @@ static void come_back(struct pvsr *p, struct pvsr_report *r, bool new_domain,
 	if (p->ops->vcpu_resume(0, kind, &r->error))
 		p->ops->panic("vCPU 0 resume failed", &r->error);
 	phase_done(p, r, PVSR_PHASE_REBIND, mark);
-	if (bring_back(p, r, kind))
+	if (bring_back(p, r, kind, p->nr_vcpus))
 		p->ops->panic("bringing the parked vCPUs back failed",
 			      &r->error);
 	phase_done(p, r, PVSR_PHASE_REBUILD, mark);

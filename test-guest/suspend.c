@@ -13,9 +13,6 @@
 #include "kernel/trace.h"
 #include "hypercall/hypercall.h"
 
-/* About a microsecond or two on hardware; longer under TCG. */
-#define RELAX_PAUSES 1000
-
 struct pvsr guest_pvsr;
 struct pvsr_arch guest_arch;
 static struct pvsr_vcpu_slot guest_slots[GUEST_MAX_VCPUS];
@@ -45,18 +42,9 @@ static void op_mask_events(bool mask)
 		events_enable_local();
 }
 
-/*
- * vCPU 0's wait between looks at the other vCPUs (pvsr_ops.relax): a
- * short spin, not SCHEDOP_yield. With the parked vCPUs taken down there
- * is little for a yield to hand the CPU to, and vCPU 0 yielding in a
- * tight loop made a vCPU still on its way to the barrier crawl through
- * a long hypercall: a 512-entry mmu_update batch took 27 s instead of
- * 0.24 s (docs/benchmarks.md, "The cause").
- */
 static void op_relax(void)
 {
-	for (unsigned int i = 0; i < RELAX_PAUSES; i++)
-		__builtin_ia32_pause();
+	pvsr_hyp_sched_yield();
 }
 
 /* vCPU 0 after a real resume: the toolstack's console channel. */

@@ -126,10 +126,12 @@ bool pvsr_arch_vcpu_info_location(struct pvsr_arch *arch, unsigned int vcpu,
 /*
  * A pause for spin loops that must not touch anything Xen tears down.
  *
- * Parked vCPUs do not spin long: the boot vCPU takes each one down as
- * soon as it parks (kernel/suspend.c), and waits itself with the
- * kernel's relax op, which must not be a tight SCHEDOP_yield loop
- * (docs/benchmarks.md, "The cause").
+ * Not SCHEDOP_yield, nor a short SCHEDOP_poll nap: a parked vCPU that
+ * gives its CPU away every few hundred microseconds keeps a softirq
+ * pending on the CPUs, so Xen preempts a long hypercall of a vCPU still
+ * to park after nearly every entry, and credit2 puts that vCPU behind
+ * the parked ones at each continuation: measured, a 512-entry batch
+ * took 37-54 s instead of 0.3 s (docs/benchmarks.md, "The cause").
  *
  * In the KUnit build the parked vCPUs are kernel threads on UML's one
  * CPU, without preemption: a spin that never yields would never let the

@@ -126,12 +126,10 @@ bool pvsr_arch_vcpu_info_location(struct pvsr_arch *arch, unsigned int vcpu,
 /*
  * A pause for spin loops that must not touch anything Xen tears down.
  *
- * Not SCHEDOP_yield, nor a short SCHEDOP_poll nap: a parked vCPU that
- * gives its CPU away every few hundred microseconds keeps a softirq
- * pending on the CPUs, so Xen preempts a long hypercall of a vCPU still
- * to park after nearly every entry, and credit2 puts that vCPU behind
- * the parked ones at each continuation: measured, a 512-entry batch
- * took 37-54 s instead of 0.3 s (docs/benchmarks.md, "The cause").
+ * Not SCHEDOP_yield, nor a short SCHEDOP_poll nap: once the parked
+ * vCPUs stop holding CPUs, the boot vCPU's own yield loop makes a long
+ * hypercall of a vCPU still to park crawl (a 512-entry batch took
+ * 27-54 s instead of 0.3 s; docs/benchmarks.md, "The cause").
  *
  * In the KUnit build the parked vCPUs are kernel threads on UML's one
  * CPU, without preemption: a spin that never yields would never let the
